@@ -1,0 +1,33 @@
+"""gaplab: the course library for the gap between training and validation
+loss. Each lesson adds the reference version of what its learners wrote."""
+
+from gaplab.data import (
+    Dataset,
+    Split,
+    load_diabetes,
+    load_digits,
+    load_moons,
+    load_polynomial,
+)
+from gaplab.models import mlp
+from gaplab.plotting import plot_history
+from gaplab.training import Callback, Evaluation, History, evaluate, fit
+from gaplab.utils import get_device, seed_everything
+
+__all__ = [
+    "Callback",
+    "Dataset",
+    "Evaluation",
+    "History",
+    "Split",
+    "evaluate",
+    "fit",
+    "get_device",
+    "load_diabetes",
+    "load_digits",
+    "load_moons",
+    "load_polynomial",
+    "mlp",
+    "plot_history",
+    "seed_everything",
+]
