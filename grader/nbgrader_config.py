@@ -1,0 +1,54 @@
+"""nbgrader configuration of the course.
+
+It lives in grader/ rather than the repository root so that the root stays
+a plain Python project; `python -m grader` runs nbgrader from this folder,
+which is where nbgrader looks for its configuration. The course root is the
+repository: `solutions/` is nbgrader's source folder and `lessons/` its
+release folder. Working folders and the gradebook go to grader/work/ (or to
+$GAPLAB_GRADER_WORK), which git ignores.
+"""
+
+import os
+from pathlib import Path
+
+from nbgrader.preprocessors import ClearHiddenTests, GetGrades
+from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor
+
+c = get_config()  # noqa: F821 (provided by nbgrader when it loads this file)
+
+ROOT = Path(__file__).resolve().parent.parent
+WORK = Path(os.environ.get("GAPLAB_GRADER_WORK", ROOT / "grader" / "work"))
+WORK.mkdir(parents=True, exist_ok=True)
+
+c.CourseDirectory.course_id = "gaplab"
+c.CourseDirectory.root = str(ROOT)
+c.CourseDirectory.source_directory = "solutions"
+c.CourseDirectory.release_directory = os.environ.get(
+    "GAPLAB_RELEASE_DIR", "lessons"
+)
+c.CourseDirectory.submitted_directory = str(WORK / "submitted")
+c.CourseDirectory.autograded_directory = str(WORK / "autograded")
+c.CourseDirectory.feedback_directory = str(WORK / "feedback")
+c.CourseDirectory.db_url = f"sqlite:///{WORK / 'gradebook.db'}"
+
+# Lessons train small models; a cell may take longer than nbgrader's 30 s
+# default on a slow laptop, so allow two minutes before calling it hung.
+c.Execute.timeout = 120
+c.Execute.kernel_name = "python3"
+c.Execute.extra_arguments = ["--HistoryManager.hist_file=:memory:"]
+
+# nbgrader scores a test cell 0 if it wrote anything to stderr. These are
+# known harmless messages from torch and tqdm, never a learner's mistake.
+c.IgnorePattern.enabled = True
+c.IgnorePattern.pattern = (
+    r"(UserWarning: .*(CUDA|cuda|NumPy|TypedStorage)|"
+    r"TqdmExperimentalWarning|IProgress not found)"
+)
+
+# Feedback shows learners their scores and the visible checks, never the
+# hidden tests.
+c.GenerateFeedback.preprocessors = [
+    GetGrades,
+    ClearHiddenTests,
+    CSSHTMLHeaderPreprocessor,
+]
