@@ -169,6 +169,22 @@ def bundled_json(filename: str) -> Any:
     return json.loads(bundled_bytes(filename))
 
 
+def write_bundled_json(folder: Path, filename: str, content: Any) -> None:
+    """Write `content` under datasets/ as compact, stable JSON."""
+    text = json.dumps(content, sort_keys=True, separators=(",", ":"))
+    (folder / filename).write_text(text + "\n")
+
+
+def write_checksums(folder: Path) -> None:
+    """Record the SHA-256 of every data file of datasets/, as `sha256sum`
+    does; `bundled_bytes` checks files against this list."""
+    lines = [
+        f"{sha256_of(path.read_bytes())}  {path.name}"
+        for path in sorted(folder.glob("*.json*"))
+    ]
+    (folder / "SHA256SUMS").write_text("\n".join(lines) + "\n")
+
+
 def array_fingerprint(*arrays: np.ndarray) -> str:
     """SHA-256 of arrays' contents, to detect a changed source dataset."""
     digest = hashlib.sha256()

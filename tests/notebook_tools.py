@@ -1,0 +1,78 @@
+"""Reading and running pieces of the course notebooks in tests.
+
+The exercise tests use these to run a solution notebook's real graded cell
+(visible checks and hidden tests together) against an alternative answer,
+so the checks are tested exactly as nbgrader runs them.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import nbformat
+
+ROOT = Path(__file__).resolve().parent.parent
+SOLUTIONS = ROOT / "solutions"
+LESSONS = ROOT / "lessons"
+
+os.environ.setdefault("MPLBACKEND", "Agg")
+
+
+def solution_notebooks() -> list[Path]:
+    """Every solution notebook, in lesson order."""
+    return sorted(SOLUTIONS.glob("*/*.ipynb"))
+
+
+def lesson_notebooks() -> list[Path]:
+    """Every released lesson notebook, in lesson order."""
+    return sorted(LESSONS.glob("*/*.ipynb"))
+
+
+def solution_path(assignment: str) -> Path:
+    """The solution notebook of an assignment such as '01-losses'."""
+    return SOLUTIONS / assignment / f"{assignment}.ipynb"
+
+
+def read_notebook(path: Path) -> nbformat.NotebookNode:
+    """A notebook as nbformat version 4."""
+    return nbformat.read(path, as_version=4)
+
+
+def grade_id(cell: nbformat.NotebookNode) -> str | None:
+    """The nbgrader grade_id of a cell, or None for an ordinary cell."""
+    return cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+
+
+def cell_index(notebook: nbformat.NotebookNode, wanted: str) -> int:
+    """Position of the cell whose grade_id is `wanted`."""
+    for index, cell in enumerate(notebook.cells):
+        if grade_id(cell) == wanted:
+            return index
+    raise KeyError(f"no cell with grade_id {wanted!r}")
+
+
+def run_source(source: str, namespace: dict[str, Any]) -> None:
+    """Execute one cell's code in `namespace`."""
+    exec(compile(source, "<cell>", "exec"), namespace)
+
+
+def namespace_before(assignment: str, wanted: str) -> dict[str, Any]:
+    """The notebook's variables just before the cell `wanted`: every code
+    cell above it has run, solution cells included."""
+    notebook = read_notebook(solution_path(assignment))
+    namespace: dict[str, Any] = {"__name__": "__main__"}
+    for cell in notebook.cells[: cell_index(notebook, wanted)]:
+        if cell.cell_type == "code":
+            run_source(cell.source, namespace)
+    return namespace
+
+
+def run_graded_cell(
+    assignment: str, wanted: str, namespace: dict[str, Any]
+) -> None:
+    """Run the graded cell `wanted` (visible and hidden tests) in
+    `namespace`; it raises AssertionError when the answer is wrong."""
+    notebook = read_notebook(solution_path(assignment))
+    run_source(notebook.cells[cell_index(notebook, wanted)].source, namespace)
