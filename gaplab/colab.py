@@ -29,9 +29,7 @@ def badge_markdown(lesson_path: str) -> str:
 def setup_cell_source() -> str:
     """A guarded cell that installs the course library, data included, in
     Colab, and does nothing anywhere else."""
-    requirement = (
-        f"gaplab @ git+https://github.com/{REPOSITORY}@{BRANCH}"
-    )
+    requirement = f"gaplab @ git+https://github.com/{REPOSITORY}@{BRANCH}"
     return (
         "# Colab only: install the course library and its data.\n"
         "# Locally this cell does nothing.\n"

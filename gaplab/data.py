@@ -105,6 +105,7 @@ class Dataset:
 
     def to(self, device: torch.device | str) -> Dataset:
         """The same dataset with every tensor on `device`."""
+
         def move(t: torch.Tensor | None) -> torch.Tensor | None:
             return None if t is None else t.to(device)
 
@@ -207,7 +208,11 @@ def three_way_split(
         random_state=seed,
         stratify=None if stratify is None else stratify[rest],
     )
-    return {"train": train.tolist(), "val": val.tolist(), "test": test.tolist()}
+    return {
+        "train": train.tolist(),
+        "val": val.tolist(),
+        "test": test.tolist(),
+    }
 
 
 def make_label_noise(

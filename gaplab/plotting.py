@@ -35,8 +35,11 @@ def plot_history(
         )
     panels = 2 if show_accuracy else 1
     fig, axes = plt.subplots(
-        1, panels, figsize=(PANEL_WIDTH * panels, FIGURE_HEIGHT),
-        squeeze=False, layout="constrained",
+        1,
+        panels,
+        figsize=(PANEL_WIDTH * panels, FIGURE_HEIGHT),
+        squeeze=False,
+        layout="constrained",
     )
     loss_ax = axes[0][0]
     draw_losses(loss_ax, history, min_delta)
@@ -53,13 +56,20 @@ def draw_losses(ax: Axes, history: History, min_delta: float) -> None:
     ax.plot(epochs, history.train_loss, color=TRAIN_COLOUR, label="training")
     ax.plot(epochs, history.val_loss, color=VAL_COLOUR, label="validation")
     ax.fill_between(
-        epochs, history.train_loss, history.val_loss,
-        color=VAL_COLOUR, alpha=0.15, label="gap",
+        epochs,
+        history.train_loss,
+        history.val_loss,
+        color=VAL_COLOUR,
+        alpha=0.15,
+        label="gap",
     )
     best = history.best_epoch(min_delta)
     ax.axvline(best, color="grey", linestyle="--", linewidth=1)
     ax.plot(
-        best, history.at(best)["val_loss"], "o", color=VAL_COLOUR,
+        best,
+        history.at(best)["val_loss"],
+        "o",
+        color=VAL_COLOUR,
         label=f"best validation (epoch {best})",
     )
     ax.set_xlabel("epoch")
@@ -69,10 +79,12 @@ def draw_losses(ax: Axes, history: History, min_delta: float) -> None:
 
 def draw_accuracies(ax: Axes, history: History) -> None:
     """Training and validation accuracy per epoch."""
-    ax.plot(history.epoch, history.train_acc, color=TRAIN_COLOUR,
-            label="training")
-    ax.plot(history.epoch, history.val_acc, color=VAL_COLOUR,
-            label="validation")
+    ax.plot(
+        history.epoch, history.train_acc, color=TRAIN_COLOUR, label="training"
+    )
+    ax.plot(
+        history.epoch, history.val_acc, color=VAL_COLOUR, label="validation"
+    )
     ax.set_xlabel("epoch")
     ax.set_ylabel("accuracy")
     ax.set_ylim(0, 1.02)

@@ -125,7 +125,9 @@ class History:
     @property
     def gap(self) -> list[float]:
         """Generalisation gap per epoch: validation minus training loss."""
-        return [v - t for v, t in zip(self.val_loss, self.train_loss)]
+        return [
+            v - t for v, t in zip(self.val_loss, self.train_loss, strict=True)
+        ]
 
     @property
     def has_accuracy(self) -> bool:

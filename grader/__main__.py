@@ -1,10 +1,10 @@
 """python -m grader {release,autograde,feedback,export,colab}
 
-  release     regenerate lessons/ from solutions/ (nbgrader generate_assignment)
-  autograde   grade a folder laid out as STUDENT/ASSIGNMENT/NOTEBOOK.ipynb
-  feedback    write HTML feedback for every graded submission
-  export      write every score to a CSV file
-  colab       rewrite each solution notebook's badge and Colab setup cell
+release     regenerate lessons/ from solutions/ (generate_assignment)
+autograde   grade a folder laid out as STUDENT/ASSIGNMENT/NOTEBOOK.ipynb
+feedback    write HTML feedback for every graded submission
+export      write every score to a CSV file
+colab       rewrite each solution notebook's badge and Colab setup cell
 """
 
 from __future__ import annotations
@@ -48,7 +48,9 @@ def nbgrader(*args: str) -> None:
     command = [sys.executable, "-m", "nbgrader", *args]
     result = subprocess.run(command, cwd=GRADER, env=env)
     if result.returncode != 0:
-        sys.exit(f"nbgrader {' '.join(args)} failed (exit {result.returncode})")
+        sys.exit(
+            f"nbgrader {' '.join(args)} failed (exit {result.returncode})"
+        )
 
 
 def release(into: Path | None) -> None:
@@ -124,12 +126,19 @@ def sync_colab_cells() -> None:
 
 def main(argv: list[str] | None = None) -> int:
     """Parse the command line and run one command."""
-    parser = argparse.ArgumentParser(prog="python -m grader", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m grader",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     commands = parser.add_subparsers(dest="command", required=True)
     release_parser = commands.add_parser("release", help="regenerate lessons/")
-    release_parser.add_argument("--into", type=Path, default=None,
-                                help="write the release here instead")
+    release_parser.add_argument(
+        "--into",
+        type=Path,
+        default=None,
+        help="write the release here instead",
+    )
     grade_parser = commands.add_parser("autograde", help="grade a folder")
     grade_parser.add_argument("folder", type=Path)
     commands.add_parser("feedback", help="write HTML feedback")

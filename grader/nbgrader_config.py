@@ -11,8 +11,8 @@ $GAPLAB_GRADER_WORK), which git ignores.
 import os
 from pathlib import Path
 
-from nbgrader.preprocessors import ClearHiddenTests, GetGrades
 from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor
+from nbgrader.preprocessors import ClearHiddenTests, GetGrades
 
 c = get_config()  # noqa: F821 (provided by nbgrader when it loads this file)
 
