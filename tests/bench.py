@@ -1,0 +1,72 @@
+"""Benchmark: run every solution notebook and print its wall time and the
+peak memory of its kernel. Budget: 60 s per notebook on a 2-core CPU.
+
+Usage: python tests/bench.py   (or `make bench`)
+Each notebook runs in a fresh process, so that the kernel's peak resident
+memory can be read from that process's finished children.
+"""
+
+from __future__ import annotations
+
+import json
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import nbclient
+import nbformat
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from tests.notebook_tools import ROOT, solution_notebooks  # noqa: E402
+
+BUDGET_SECONDS = 60
+
+
+def measure_one(path: Path) -> dict[str, float]:
+    """Execute one notebook; return wall seconds and the kernel's peak MiB."""
+    notebook = nbformat.read(path, as_version=4)
+    client = nbclient.NotebookClient(
+        notebook,
+        timeout=600,
+        kernel_name="python3",
+        resources={"metadata": {"path": str(path.parent)}},
+    )
+    start = time.perf_counter()
+    client.execute()
+    seconds = time.perf_counter() - start
+    peak_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return {"seconds": seconds, "peak_mib": peak_kib / 1024}
+
+
+def main() -> int:
+    """Print the table; exit 1 if a notebook is over budget."""
+    print(f"| notebook | wall s | peak MiB | budget {BUDGET_SECONDS} s |")
+    print("|---|---:|---:|---|")
+    total, over = 0.0, 0
+    for path in solution_notebooks():
+        output = subprocess.run(
+            [sys.executable, __file__, "--one", str(path)],
+            capture_output=True,
+            text=True,
+            check=True,
+            cwd=ROOT,
+        ).stdout
+        result = json.loads(output.splitlines()[-1])
+        ok = result["seconds"] <= BUDGET_SECONDS
+        over += not ok
+        total += result["seconds"]
+        print(
+            f"| {path.name} | {result['seconds']:.1f} | "
+            f"{result['peak_mib']:.0f} | {'ok' if ok else 'OVER'} |"
+        )
+    print(f"| total | {total:.1f} | | |")
+    return 1 if over else 0
+
+
+if __name__ == "__main__":
+    if len(sys.argv) == 3 and sys.argv[1] == "--one":
+        print(json.dumps(measure_one(Path(sys.argv[2]))))
+    else:
+        sys.exit(main())
