@@ -98,10 +98,10 @@ def huber(
             f"delta must be positive, got {delta!r}: it is the error size "
             "where the loss turns from quadratic to linear"
         )
-    size = (predictions - targets).abs()
-    quadratic = 0.5 * size**2
-    linear = delta * (size - 0.5 * delta)
-    per_element = torch.where(size <= delta, quadratic, linear)
+    absolute_errors = (predictions - targets).abs()
+    quadratic = 0.5 * absolute_errors**2
+    linear = delta * (absolute_errors - 0.5 * delta)
+    per_element = torch.where(absolute_errors <= delta, quadratic, linear)
     return reduce_losses(per_element, reduction)
 
 
