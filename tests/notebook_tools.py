@@ -7,10 +7,13 @@ so the checks are tested exactly as nbgrader runs them.
 
 from __future__ import annotations
 
+import functools
 import os
+import warnings
 from pathlib import Path
 from typing import Any
 
+import matplotlib.pyplot as plt
 import nbformat
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -58,15 +61,30 @@ def run_source(source: str, namespace: dict[str, Any]) -> None:
     exec(compile(source, "<cell>", "exec"), namespace)
 
 
-def namespace_before(assignment: str, wanted: str) -> dict[str, Any]:
-    """The notebook's variables just before the cell `wanted`: every code
-    cell above it has run, solution cells included."""
+@functools.cache
+def graded_cell_snapshots(assignment: str) -> dict[str, dict[str, Any]]:
+    """Run a solution notebook once, keeping a snapshot of its variables
+    just before each nbgrader cell, by grade_id."""
     notebook = read_notebook(solution_path(assignment))
     namespace: dict[str, Any] = {"__name__": "__main__"}
-    for cell in notebook.cells[: cell_index(notebook, wanted)]:
-        if cell.cell_type == "code":
-            run_source(cell.source, namespace)
-    return namespace
+    snapshots = {}
+    with warnings.catch_warnings():
+        # plt.show() under the headless Agg backend warns; harmless here.
+        warnings.simplefilter("ignore", UserWarning)
+        for cell in notebook.cells:
+            if grade_id(cell):
+                snapshots[grade_id(cell)] = dict(namespace)
+            if cell.cell_type == "code":
+                run_source(cell.source, namespace)
+    plt.close("all")
+    return snapshots
+
+
+def namespace_before(assignment: str, wanted: str) -> dict[str, Any]:
+    """The notebook's variables just before the cell `wanted`: every code
+    cell above it has run, solution cells included. The notebook runs once
+    per test session; each call gets its own (shallow) copy."""
+    return dict(graded_cell_snapshots(assignment)[wanted])
 
 
 def run_graded_cell(
