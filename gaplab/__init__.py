@@ -9,6 +9,7 @@ from gaplab.data import (
     load_moons,
     load_polynomial,
 )
+from gaplab.losses import cross_entropy, huber, mae, mse
 from gaplab.models import mlp
 from gaplab.plotting import plot_history
 from gaplab.training import Callback, Evaluation, History, evaluate, fit
@@ -20,14 +21,18 @@ __all__ = [
     "Evaluation",
     "History",
     "Split",
+    "cross_entropy",
     "evaluate",
     "fit",
     "get_device",
+    "huber",
     "load_diabetes",
     "load_digits",
     "load_moons",
     "load_polynomial",
+    "mae",
     "mlp",
+    "mse",
     "plot_history",
     "seed_everything",
 ]
