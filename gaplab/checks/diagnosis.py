@@ -1,0 +1,515 @@
+"""Visible checks of lesson 04 (Diagnose the curves).
+
+Each check runs the learner's function on small hand-built histories,
+where the usual mistakes give recognisably wrong answers, and then on
+every shown run of the curve bank, against the reference in
+`gaplab.diagnose`. The held-out runs are left to the hidden tests.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from functools import cache
+from typing import Any
+
+import numpy as np
+
+from gaplab.diagnose import (
+    MIN_DELTA,
+    PATTERNS,
+    WINDOW,
+    BankEntry,
+    Diagnosis,
+    acceptable_gap,
+    diagnose,
+    gap_growth,
+    history_from_curves,
+    least_squares_slope,
+    load_curve_bank,
+    loss_acc_disagree,
+)
+from gaplab.training import History
+
+TOLERANCE = 1e-6
+# diagnose must name at least this share of the shown runs correctly, and
+# at least MIN_RECALL of the runs of every single pattern.
+MIN_ACCURACY = 0.9
+MIN_RECALL = 2 / 3
+
+# Training loss falls while the gap stays flat, then widens unevenly over
+# the last five epochs: the slope over all epochs, the slope between the
+# end points and the slope of the validation loss alone all differ from
+# the least-squares slope of the gap over the window.
+GROWTH_TRAIN = (2.0, 1.2, 0.8, 0.6, 0.5, 0.42, 0.36, 0.31, 0.27, 0.24)
+GROWTH_GAP = (0.05, 0.05, 0.05, 0.05, 0.05, 0.08, 0.15, 0.14, 0.2, 0.27)
+
+
+@cache
+def shown_runs() -> tuple[BankEntry, ...]:
+    """The shown runs of the curve bank, read once."""
+    return tuple(load_curve_bank("shown"))
+
+
+def close(got: Any, expected: float) -> bool:
+    """Whether `got` is a number equal to `expected` within TOLERANCE."""
+    try:
+        value = float(got)
+    except (TypeError, ValueError):
+        return False
+    return math.isclose(value, expected, rel_tol=TOLERANCE, abs_tol=1e-9)
+
+
+def growth_history() -> History:
+    """The hand-built history of GROWTH_TRAIN and GROWTH_GAP."""
+    val = [t + g for t, g in zip(GROWTH_TRAIN, GROWTH_GAP, strict=True)]
+    return history_from_curves(GROWTH_TRAIN, val)
+
+
+SIGN_FLIPPED = (
+    "the gap is validation minus training loss, not training minus "
+    "validation: the sign is flipped"
+)
+WHOLE_HISTORY = (
+    "the slope is taken over the whole history: fit the line through the "
+    "last `window` epochs only, where the gap grows now"
+)
+END_POINTS = (
+    "that is the slope between the two end points of the window: fit a "
+    "least-squares line through all `window` points, so that one noisy "
+    "epoch does not decide it"
+)
+END_POINTS_OVER_WINDOW = (
+    "that is the end-point difference divided by `window`: there are only "
+    "window - 1 steps between the end points, and a least-squares line "
+    "uses every point"
+)
+VAL_ONLY = (
+    "that is the slope of the validation loss, not of the gap: subtract "
+    "the training loss first"
+)
+
+
+def growth_mistakes(history: History, window: int) -> dict[str, float]:
+    """What the usual mistakes of gap_growth return on `history`."""
+    gap = history.gap
+    rise = gap[-1] - gap[-window]
+    return {
+        SIGN_FLIPPED: -least_squares_slope(gap[-window:]),
+        WHOLE_HISTORY: least_squares_slope(gap),
+        END_POINTS: rise / (window - 1),
+        END_POINTS_OVER_WINDOW: rise / window,
+        VAL_ONLY: least_squares_slope(history.val_loss[-window:]),
+    }
+
+
+def check_gap_growth(gap_growth_fn: Callable[..., float]) -> None:
+    """Check the learner's gap_growth(history, window=WINDOW)."""
+    history = growth_history()
+    for window in (WINDOW, 3):
+        expected = gap_growth(history, window)
+        got = gap_growth_fn(history, window=window)
+        if close(got, expected):
+            continue
+        hint = "fit the least-squares line through the last window gaps"
+        for mistake, value in growth_mistakes(history, window).items():
+            if close(got, value):
+                hint = mistake
+                break
+        raise AssertionError(
+            f"gap_growth(history, window={window}) on a hand-built "
+            f"history: expected {expected:.6f} per epoch, got {got!r}. "
+            f"Likely cause: {hint}."
+        )
+    short = history_from_curves(GROWTH_TRAIN[:3], GROWTH_TRAIN[:3])
+    try:
+        gap_growth_fn(short, window=WINDOW)
+    except ValueError:
+        pass
+    except NotImplementedError:
+        raise
+    except Exception as error:
+        raise AssertionError(
+            f"gap_growth raised {type(error).__name__} on a 3-epoch history "
+            f"with window={WINDOW}: call check_history(history, window) "
+            "first, which raises a ValueError that says what is wrong."
+        ) from error
+    else:
+        raise AssertionError(
+            f"gap_growth accepted a 3-epoch history with window={WINDOW}: "
+            "call check_history(history, window) first, so that too short "
+            "a history raises ValueError instead of a meaningless slope."
+        )
+    for run in shown_runs():
+        expected = gap_growth(run.history)
+        got = gap_growth_fn(run.history)
+        if not close(got, expected):
+            raise AssertionError(
+                f"gap_growth on the shown run {run.id}: expected "
+                f"{expected:.6g} per epoch, got {got!r}"
+            )
+    print(f"gap_growth: correct on {len(shown_runs())} shown runs.")
+
+
+@dataclass(frozen=True)
+class DisagreeCase:
+    """A hand-built history, the expected answer, and what a wrong answer
+    most likely means."""
+
+    name: str
+    history: History
+    expected: bool
+    hint: str
+    min_delta: float = MIN_DELTA
+
+
+# Validation loss bottoms out at epoch 4, then rises by 0.15.
+RISING_VAL = (1.0, 0.6, 0.4, 0.3, 0.32, 0.36, 0.4, 0.45)
+TRAIN = (0.9, 0.5, 0.3, 0.2, 0.12, 0.08, 0.05, 0.03)
+ACC_RISES = (0.6, 0.75, 0.85, 0.9, 0.91, 0.91, 0.92, 0.92)
+
+
+def disagree_cases() -> list[DisagreeCase]:
+    """Histories where each usual mistake of loss_acc_disagree shows."""
+
+    def history(val, val_acc, train=TRAIN) -> History:
+        n = len(val)
+        return history_from_curves(
+            train[:n], val, train_acc=[1.0] * n, val_acc=val_acc
+        )
+
+    falls = ACC_RISES[:4] + (0.88, 0.86, 0.84, 0.82)
+    slight_dip = ACC_RISES[:4] + (0.9, 0.9, 0.9, 0.895)
+    small_rise = RISING_VAL[:4] + (0.3, 0.302, 0.303, 0.305)
+    # With min_delta 0.01, epoch 3 (0.495) does not beat epoch 2 (0.5) by
+    # more than min_delta: the onset is epoch 2, not the argmin.
+    near_tie = (1.0, 0.5, 0.495, 0.6, 0.62)
+    near_tie_acc = (0.5, 0.8, 0.9, 0.85, 0.85)
+    return [
+        DisagreeCase(
+            "validation loss rises while validation accuracy rises",
+            history(RISING_VAL, ACC_RISES),
+            True,
+            "the loss rose by more than min_delta after the onset and the "
+            "accuracy did not fall: that is the disagreement",
+        ),
+        DisagreeCase(
+            "validation loss rises and validation accuracy falls",
+            history(RISING_VAL, falls),
+            False,
+            "the accuracy fell by 8 points after the onset, so loss and "
+            "accuracy agree that the model got worse: compare the final "
+            "validation accuracy with its value at the onset",
+        ),
+        DisagreeCase(
+            "accuracy dips by half a point while the loss rises",
+            history(RISING_VAL, slight_dip),
+            True,
+            "a dip smaller than acc_tolerance still counts as the "
+            "accuracy holding: allow final >= onset - acc_tolerance",
+        ),
+        DisagreeCase(
+            "validation loss rises by less than min_delta",
+            history(small_rise, ACC_RISES),
+            False,
+            "the loss rose by only 0.005 after the onset, less than "
+            "min_delta = 0.01: a rise counts only if it exceeds min_delta",
+        ),
+        DisagreeCase(
+            "a near tie for the minimum",
+            history(near_tie, near_tie_acc, train=TRAIN[:5]),
+            True,
+            "compare with the onset epoch history.best_epoch(min_delta) "
+            "(epoch 2 here), not with the plain minimum of the validation "
+            "loss (epoch 3), which does not beat epoch 2 by min_delta",
+        ),
+        DisagreeCase(
+            "the same rise with min_delta = 0.2",
+            history(RISING_VAL, ACC_RISES),
+            False,
+            "with min_delta=0.2 the onset is epoch 4 (0.3) and the final "
+            "0.45 is not more than 0.2 above it: use the min_delta "
+            "argument, not a fixed number",
+            min_delta=0.2,
+        ),
+        DisagreeCase(
+            "a regression run, without accuracies",
+            history_from_curves(TRAIN, RISING_VAL),
+            False,
+            "without accuracies (history.has_accuracy is False) there is "
+            "nothing to disagree with: return False",
+        ),
+    ]
+
+
+def check_loss_acc_disagree(disagree_fn: Callable[..., bool]) -> None:
+    """Check the learner's loss_acc_disagree(history, min_delta, ...)."""
+    for case in disagree_cases():
+        try:
+            got = disagree_fn(case.history, min_delta=case.min_delta)
+        except NotImplementedError:
+            raise
+        except Exception as error:
+            raise AssertionError(
+                f"loss_acc_disagree raised {type(error).__name__}: {error} "
+                f"on '{case.name}'. Hint: {case.hint}."
+            ) from error
+        if got != case.expected:
+            raise AssertionError(
+                f"loss_acc_disagree on '{case.name}': expected "
+                f"{case.expected}, got {got!r}. Likely cause: {case.hint}."
+            )
+    for run in shown_runs():
+        expected = loss_acc_disagree(run.history)
+        got = disagree_fn(run.history)
+        if got != expected:
+            raise AssertionError(
+                f"loss_acc_disagree on the shown run {run.id}: expected "
+                f"{expected}, got {got!r}"
+            )
+    print(f"loss_acc_disagree: correct on {len(shown_runs())} shown runs.")
+
+
+PATTERN_HINTS = {
+    "healthy": "runs that fitted, without a rise of the validation loss "
+    "beyond min_delta, are healthy: check that an earlier rule does not "
+    "catch them",
+    "overfitting": "rule 4: the validation loss ended more than min_delta "
+    "above its value at the onset while the accuracy fell",
+    "underfitting": "rule 3: the training loss ends above HIGH times its "
+    "first value and has stopped falling",
+    "lr_too_high": "rule 1: a loss is inf or nan, or the training loss "
+    "climbs above its best so far by more than SPIKE times its first "
+    "value, or ends above its first value",
+    "lr_too_low": "rule 3: the training loss ends above HIGH times its "
+    "first value and still falls by more than FALLING times its first "
+    "value per epoch (least-squares slope over the last window epochs)",
+    "val_below_train": "rule 2: compare the validation loss with the "
+    "RUNNING training loss (train mode, dropout on); in the dropout runs "
+    "the eval-mode training loss is below validation",
+    "loss_acc_disagree": "rule 4: the validation loss rose after the onset "
+    "but the accuracy held (your loss_acc_disagree)",
+}
+
+FIELD_HINTS = {
+    "onset_epoch": "use history.best_epoch(min_delta)",
+    "final_gap": "validation minus training loss (eval mode) at the last "
+    "epoch",
+    "gap_growth": "your gap_growth of exercise 1, with the window argument",
+    "loss_acc_disagree": "your loss_acc_disagree of exercise 2, with the "
+    "min_delta argument",
+}
+
+
+def diverged_history() -> History:
+    """A run whose losses overflow to inf, then nan, after two epochs."""
+    train = (2.3, 1.1, 0.9, math.inf, math.nan, math.nan)
+    val = (2.3, 1.2, 1.0, math.inf, math.nan, math.nan)
+    return history_from_curves(
+        train, val, train_acc=[0.1] * 6, val_acc=[0.1] * 6
+    )
+
+
+def check_rejects(diagnose_fn: Callable[..., Diagnosis]) -> None:
+    """diagnose must raise ValueError on histories it cannot read."""
+    run = shown_runs()[0].history
+    mismatched = replace(run, val_loss=run.val_loss[:-1])
+    bad_inputs = {
+        "an empty History()": History(),
+        "a 3-epoch history (window=5)": replace(
+            run, **{name: values[:3] for name, values in vars(run).items()}
+        ),
+        "a history whose val_loss is one entry short": mismatched,
+    }
+    for description, history in bad_inputs.items():
+        try:
+            diagnose_fn(history)
+        except ValueError:
+            continue
+        except NotImplementedError:
+            raise
+        except Exception as error:
+            raise AssertionError(
+                f"diagnose raised {type(error).__name__} on {description}: "
+                "call check_history(history, window) first, which raises "
+                "a ValueError that says what is wrong"
+            ) from error
+        raise AssertionError(
+            f"diagnose accepted {description}: call "
+            "check_history(history, window) first"
+        )
+
+
+def check_numbers(diagnose_fn: Callable[..., Diagnosis]) -> None:
+    """The measured fields must match the reference on every shown run."""
+    for run in shown_runs():
+        for window in (WINDOW, 3):
+            got = diagnose_fn(run.history, window=window)
+            if not isinstance(got, Diagnosis):
+                raise AssertionError(
+                    f"diagnose returned {type(got).__name__}: return a "
+                    "gaplab.diagnose.Diagnosis"
+                )
+            expected = diagnose(run.history, window=window)
+            for name, hint in FIELD_HINTS.items():
+                mine, theirs = getattr(got, name), getattr(expected, name)
+                same = (
+                    close(mine, theirs)
+                    if isinstance(theirs, float)
+                    else mine == theirs
+                )
+                if not same:
+                    raise AssertionError(
+                        f"diagnose(run, window={window}).{name} on the "
+                        f"shown run {run.id}: expected {theirs!r}, got "
+                        f"{mine!r}. Hint: {hint}."
+                    )
+
+
+def check_patterns(diagnose_fn: Callable[..., Diagnosis]) -> float:
+    """The patterns must match the labels of the shown runs often enough;
+    returns the accuracy."""
+    runs = shown_runs()
+    pairs = [(run, diagnose_fn(run.history).pattern) for run in runs]
+    unknown = sorted({p for _, p in pairs} - set(PATTERNS))
+    if unknown:
+        raise AssertionError(
+            f"diagnose returned unknown patterns {unknown}: use the names "
+            f"in PATTERNS, {PATTERNS}"
+        )
+    for pattern in PATTERNS:
+        mine = [(run, p) for run, p in pairs if run.label == pattern]
+        hits = sum(p == pattern for _, p in mine)
+        if hits < MIN_RECALL * len(mine):
+            misses = [f"{run.id} -> {p}" for run, p in mine if p != pattern]
+            raise AssertionError(
+                f"diagnose recognises only {hits} of the {len(mine)} shown "
+                f"{pattern} runs (e.g. {'; '.join(misses[:3])}). "
+                f"Hint: {PATTERN_HINTS[pattern]}."
+            )
+    accuracy = np.mean([run.label == p for run, p in pairs])
+    if accuracy < MIN_ACCURACY:
+        raise AssertionError(
+            f"diagnose names {accuracy:.0%} of the shown runs correctly; "
+            f"at least {MIN_ACCURACY:.0%} is needed. Print "
+            "confusion_table(labels, predictions) to see where it errs."
+        )
+    return float(accuracy)
+
+
+def check_diagnose(diagnose_fn: Callable[..., Diagnosis]) -> None:
+    """Check the learner's diagnose(history, min_delta, window)."""
+    check_rejects(diagnose_fn)
+    try:
+        diverged = diagnose_fn(diverged_history())
+    except NotImplementedError:
+        raise
+    except Exception as error:
+        raise AssertionError(
+            f"diagnose raised {type(error).__name__}: {error} on a run "
+            "whose loss overflowed to inf and then nan: test for "
+            "non-finite losses first (rule 1) and call it lr_too_high"
+        ) from error
+    if diverged.pattern != "lr_too_high":
+        raise AssertionError(
+            f"a run whose loss overflowed to inf was diagnosed "
+            f"{diverged.pattern!r}: non-finite losses mean lr_too_high "
+            "(rule 1)"
+        )
+    check_numbers(diagnose_fn)
+    accuracy = check_patterns(diagnose_fn)
+    print(
+        f"diagnose: numbers correct, {accuracy:.0%} of "
+        f"{len(shown_runs())} shown runs named correctly."
+    )
+
+
+@dataclass(frozen=True)
+class PolicyCase:
+    """A diagnosis, the policy's expected verdict, and a hint."""
+
+    diagnosis: Diagnosis
+    expected: bool
+    hint: str
+
+
+def policy_cases() -> list[PolicyCase]:
+    """Diagnoses around max_gap=0.1 and max_growth=0.002."""
+
+    def run(pattern: str, gap: float, growth: float) -> Diagnosis:
+        return Diagnosis(pattern, 10, gap, growth, False)
+
+    return [
+        PolicyCase(
+            run("healthy", 0.05, 0.0005),
+            True,
+            "a small, steady gap of a healthy run is acceptable",
+        ),
+        PolicyCase(
+            run("healthy", 0.15, 0.0),
+            False,
+            "the final gap 0.15 is above max_gap",
+        ),
+        PolicyCase(
+            run("loss_acc_disagree", 0.05, 0.005),
+            False,
+            "the gap grows by 0.005 per epoch, more than max_growth: a "
+            "small gap that widens fast will not stay small",
+        ),
+        PolicyCase(
+            run("healthy", 0.1, 0.002),
+            True,
+            "at most means <=: a gap equal to max_gap and a growth equal "
+            "to max_growth are acceptable",
+        ),
+        PolicyCase(
+            run("underfitting", 0.01, 0.0),
+            False,
+            "an underfitting run has a tiny gap because it fits nothing: "
+            "closing the gap by underfitting does not count",
+        ),
+        PolicyCase(
+            run("lr_too_low", 0.0, 0.0),
+            False,
+            "a run with too low a learning rate has not fitted yet: its "
+            "small gap is no success",
+        ),
+        PolicyCase(
+            run("lr_too_high", math.nan, math.nan),
+            False,
+            "a run that diverged is never acceptable",
+        ),
+        PolicyCase(
+            run("val_below_train", -0.3, -0.001),
+            True,
+            "a negative gap (validation below training) is no reason to "
+            "reject a run: do not take its absolute value",
+        ),
+    ]
+
+
+def check_acceptable_gap(policy_fn: Callable[..., bool]) -> None:
+    """Check the learner's acceptable_gap(diagnosis, max_gap, max_growth)."""
+    for case in policy_cases():
+        got = policy_fn(case.diagnosis, max_gap=0.1, max_growth=0.002)
+        if got not in (True, False) or bool(got) != case.expected:
+            d = case.diagnosis
+            raise AssertionError(
+                f"acceptable_gap on a {d.pattern} run with final gap "
+                f"{d.final_gap} and growth {d.gap_growth} (max_gap=0.1, "
+                f"max_growth=0.002): expected {case.expected}, got "
+                f"{got!r}. Hint: {case.hint}."
+            )
+    for run in shown_runs():
+        found = diagnose(run.history)
+        for max_gap, max_growth in ((0.1, 0.002), (0.3, 0.01)):
+            expected = acceptable_gap(found, max_gap, max_growth)
+            got = policy_fn(found, max_gap=max_gap, max_growth=max_growth)
+            if got != expected:
+                raise AssertionError(
+                    f"acceptable_gap(diagnose({run.id}), max_gap={max_gap}, "
+                    f"max_growth={max_growth}): expected {expected}, got "
+                    f"{got!r}"
+                )
+    print("acceptable_gap: all verdicts as expected.")

@@ -1,0 +1,354 @@
+"""The graded cells of lesson 04 (visible checks and hidden tests), run as
+nbgrader runs them: correct alternatives to the solutions must pass, and
+plausible mistakes must fail with a message that names them."""
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import pytest
+
+from gaplab.diagnose import (
+    ACC_TOLERANCE,
+    BELOW,
+    FALLING,
+    HIGH,
+    MIN_DELTA,
+    SPIKE,
+    WINDOW,
+    Diagnosis,
+    check_history,
+    gap_growth,
+    loss_acc_disagree,
+)
+from gaplab.training import History
+from tests.notebook_tools import namespace_before, run_graded_cell
+
+ASSIGNMENT = "04-diagnosing"
+
+
+@pytest.fixture(scope="module")
+def notebook() -> dict[str, Any]:
+    """The notebook's variables just before its last graded cell, where
+    every graded cell of the lesson can run (in a copy). Running the
+    notebook once keeps these tests fast."""
+    return namespace_before(ASSIGNMENT, "acceptable_gap_tests")
+
+
+def grade(
+    notebook: dict[str, Any], name: str, answer: Callable[..., Any]
+) -> None:
+    """Run the graded cell of exercise `name` with `answer` as the
+    learner's function."""
+    namespace = dict(notebook)
+    namespace[name] = answer
+    run_graded_cell(ASSIGNMENT, f"{name}_tests", namespace)
+
+
+# Exercise 1: gap_growth ------------------------------------------------
+
+
+def gap_growth_polyfit(history: History, window: int = WINDOW) -> float:
+    check_history(history, window)
+    gap = np.subtract(history.val_loss, history.train_loss)[-window:]
+    return float(np.polyfit(np.arange(window), gap, deg=1)[0])
+
+
+def gap_growth_end_points(history: History, window: int = WINDOW) -> float:
+    check_history(history, window)
+    return (history.gap[-1] - history.gap[-window]) / (window - 1)
+
+
+def gap_growth_whole_history(history: History, window: int = WINDOW) -> float:
+    check_history(history, window)
+    return float(np.polyfit(history.epoch, history.gap, deg=1)[0])
+
+
+def gap_growth_flipped(history: History, window: int = WINDOW) -> float:
+    return -gap_growth_polyfit(history, window)
+
+
+def gap_growth_unchecked(history: History, window: int = WINDOW) -> float:
+    gap = history.gap[-window:]
+    return float(np.polyfit(np.arange(len(gap)), gap, deg=1)[0])
+
+
+def test_gap_growth_alternative_passes(notebook):
+    grade(notebook, "gap_growth", gap_growth_polyfit)
+
+
+@pytest.mark.parametrize(
+    ("wrong", "message"),
+    [
+        (gap_growth_end_points, "two end points"),
+        (gap_growth_whole_history, "whole history"),
+        (gap_growth_flipped, "sign is flipped"),
+        (gap_growth_unchecked, "accepted a 3-epoch history"),
+    ],
+)
+def test_gap_growth_mistakes_fail(notebook, wrong, message):
+    with pytest.raises(AssertionError, match=message):
+        grade(notebook, "gap_growth", wrong)
+
+
+# Exercise 2: loss_acc_disagree -----------------------------------------
+
+
+def disagree_loop(
+    history: History,
+    min_delta: float = MIN_DELTA,
+    acc_tolerance: float = ACC_TOLERANCE,
+) -> bool:
+    if not history.val_acc or history.val_acc[0] is None:
+        return False
+    best = 0
+    for index, loss in enumerate(history.val_loss):
+        if loss < history.val_loss[best] - min_delta:
+            best = index
+    rose = history.val_loss[-1] - history.val_loss[best] > min_delta
+    held = history.val_acc[best] - history.val_acc[-1] <= acc_tolerance
+    return rose and held
+
+
+def disagree_strict(
+    history: History,
+    min_delta: float = MIN_DELTA,
+    acc_tolerance: float = ACC_TOLERANCE,
+) -> bool:
+    return disagree_loop(history, min_delta, acc_tolerance=0.0)
+
+
+def disagree_argmin(
+    history: History,
+    min_delta: float = MIN_DELTA,
+    acc_tolerance: float = ACC_TOLERANCE,
+) -> bool:
+    if not history.has_accuracy:
+        return False
+    best = int(np.argmin(history.val_loss))
+    rose = history.val_loss[-1] > history.val_loss[best] + min_delta
+    return rose and history.val_acc[-1] >= history.val_acc[best] - 0.01
+
+
+def disagree_loss_only(
+    history: History,
+    min_delta: float = MIN_DELTA,
+    acc_tolerance: float = ACC_TOLERANCE,
+) -> bool:
+    best = history.epoch.index(history.best_epoch(min_delta))
+    return history.val_loss[-1] > history.val_loss[best] + min_delta
+
+
+def test_loss_acc_disagree_alternative_passes(notebook):
+    grade(notebook, "loss_acc_disagree", disagree_loop)
+
+
+@pytest.mark.parametrize(
+    ("wrong", "message"),
+    [
+        (disagree_strict, "acc_tolerance"),
+        (disagree_argmin, "best_epoch"),
+        (disagree_loss_only, "accuracy fell by 8 points"),
+    ],
+)
+def test_loss_acc_disagree_mistakes_fail(notebook, wrong, message):
+    with pytest.raises(AssertionError, match=message):
+        grade(notebook, "loss_acc_disagree", wrong)
+
+
+# Exercise 3: diagnose --------------------------------------------------
+
+
+def diagnose_by_features(
+    history: History, min_delta: float = MIN_DELTA, window: int = WINDOW
+) -> Diagnosis:
+    """A correct alternative: every rule's feature computed first, then
+    the first pattern whose feature holds; np.polyfit for the slope."""
+    check_history(history, window)
+    train, running, val = (
+        np.asarray(curve, dtype=float)
+        for curve in (
+            history.train_loss,
+            history.running_train_loss,
+            history.val_loss,
+        )
+    )
+    first = train[0]
+    onset = history.best_epoch(min_delta)
+    disagree = loss_acc_disagree(history, min_delta)
+    with np.errstate(invalid="ignore"):
+        diverged = not np.isfinite([train, running, val]).all()
+        climb = np.max(train - np.minimum.accumulate(train))
+        trend = np.polyfit(np.arange(window), train[-window:], deg=1)[0]
+    not_fitted = train[-1] > HIGH * first
+    rose = val[-1] - val[onset - 1] > min_delta
+    features = {
+        "lr_too_high": diverged or climb > SPIKE * first or train[-1] > first,
+        "val_below_train": val[-window:].mean()
+        < (1 - BELOW) * running[-window:].mean(),
+        "lr_too_low": not_fitted and -trend > FALLING * first,
+        "underfitting": not_fitted,
+        "loss_acc_disagree": rose and disagree,
+        "overfitting": rose,
+    }
+    pattern = next(
+        (name for name, holds in features.items() if holds), "healthy"
+    )
+    return Diagnosis(
+        pattern,
+        onset,
+        history.val_loss[-1] - history.train_loss[-1],
+        gap_growth(history, window),
+        disagree,
+    )
+
+
+def diagnose_variant(**changes: Any) -> Callable[..., Diagnosis]:
+    """The solution's logic with one step changed, to make mistakes."""
+
+    def wrong(
+        history: History, min_delta: float = MIN_DELTA, window: int = WINDOW
+    ) -> Diagnosis:
+        if changes.get("validate", True):
+            check_history(history, window)
+        train = np.asarray(history.train_loss, dtype=float)
+        running = np.asarray(
+            history.train_loss
+            if changes.get("eval_train_for_rule_2")
+            else history.running_train_loss,
+            dtype=float,
+        )
+        val = np.asarray(history.val_loss, dtype=float)
+        first = train[0]
+        onset = history.best_epoch(min_delta)
+        disagree = loss_acc_disagree(history, min_delta)
+
+        def pattern() -> str:
+            if changes.get("guard_nan", True) and not (
+                np.isfinite(train).all() and np.isfinite(val).all()
+            ):
+                return "lr_too_high"
+            climb = np.max(train - np.minimum.accumulate(train))
+            if climb > SPIKE * first or train[-1] > first:
+                return "lr_too_high"
+            if val[-window:].mean() < (1 - BELOW) * running[-window:].mean():
+                return "val_below_train"
+            if train[-1] > HIGH * first:
+                if changes.get("split_rule_3", True):
+                    falling = -np.polyfit(
+                        np.arange(window), train[-window:], 1
+                    )[0]
+                    if falling > FALLING * first:
+                        return "lr_too_low"
+                return "underfitting"
+            if val[-1] > val[onset - 1] + min_delta:
+                return "loss_acc_disagree" if disagree else "overfitting"
+            return "healthy"
+
+        return Diagnosis(
+            pattern(),
+            int(np.argmin(val)) + 1 if changes.get("argmin_onset") else onset,
+            history.gap[-1],
+            gap_growth(history, window),
+            disagree,
+        )
+
+    return wrong
+
+
+def test_diagnose_alternative_passes(notebook):
+    grade(notebook, "diagnose", diagnose_by_features)
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"eval_train_for_rule_2": True}, "val_below_train runs"),
+        ({"split_rule_3": False}, "lr_too_low runs"),
+        ({"guard_nan": False}, "overflowed to inf was diagnosed"),
+        ({"validate": False}, "check_history"),
+        ({"argmin_onset": True}, "onset_epoch"),
+    ],
+    ids=lambda value: next(iter(value)) if isinstance(value, dict) else "",
+)
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")
+def test_diagnose_mistakes_fail(notebook, changes, message):
+    with pytest.raises(AssertionError, match=message):
+        grade(notebook, "diagnose", diagnose_variant(**changes))
+
+
+def test_diagnose_solution_logic_passes_unchanged(notebook):
+    grade(notebook, "diagnose", diagnose_variant())
+
+
+# Exercise 4: acceptable_gap --------------------------------------------
+
+
+def policy_if_chain(
+    diagnosis: Diagnosis, max_gap: float, max_growth: float
+) -> bool:
+    if diagnosis.pattern in {"underfitting", "lr_too_low", "lr_too_high"}:
+        return False
+    if diagnosis.final_gap > max_gap:
+        return False
+    return bool(diagnosis.gap_growth <= max_growth)
+
+
+def policy_ignores_fit(
+    diagnosis: Diagnosis, max_gap: float, max_growth: float
+) -> bool:
+    return (
+        diagnosis.final_gap <= max_gap and diagnosis.gap_growth <= max_growth
+    )
+
+
+def policy_absolute_gap(
+    diagnosis: Diagnosis, max_gap: float, max_growth: float
+) -> bool:
+    return policy_if_chain(
+        replace_gap(diagnosis, abs(diagnosis.final_gap)), max_gap, max_growth
+    )
+
+
+def policy_ignores_growth(
+    diagnosis: Diagnosis, max_gap: float, max_growth: float
+) -> bool:
+    return policy_if_chain(diagnosis, max_gap, max_growth=float("inf"))
+
+
+def policy_strict(
+    diagnosis: Diagnosis, max_gap: float, max_growth: float
+) -> bool:
+    return (
+        policy_if_chain(diagnosis, max_gap, max_growth)
+        and diagnosis.final_gap < max_gap
+        and diagnosis.gap_growth < max_growth
+    )
+
+
+def replace_gap(diagnosis: Diagnosis, gap: float) -> Diagnosis:
+    return Diagnosis(
+        diagnosis.pattern,
+        diagnosis.onset_epoch,
+        gap,
+        diagnosis.gap_growth,
+        diagnosis.loss_acc_disagree,
+    )
+
+
+def test_acceptable_gap_alternative_passes(notebook):
+    grade(notebook, "acceptable_gap", policy_if_chain)
+
+
+@pytest.mark.parametrize(
+    ("wrong", "message"),
+    [
+        (policy_ignores_fit, "underfitting does not count"),
+        (policy_absolute_gap, "absolute value"),
+        (policy_ignores_growth, "more than max_growth"),
+        (policy_strict, "at most means <="),
+    ],
+)
+def test_acceptable_gap_mistakes_fail(notebook, wrong, message):
+    with pytest.raises(AssertionError, match=message):
+        grade(notebook, "acceptable_gap", wrong)
