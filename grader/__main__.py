@@ -53,11 +53,12 @@ def nbgrader(*args: str) -> None:
         )
 
 
-def release(into: Path | None) -> None:
-    """Regenerate the student notebooks from the solution notebooks."""
+def release(into: Path | None, names: list[str] | None = None) -> None:
+    """Regenerate the student notebooks from the solution notebooks, and
+    record their graded cells in the gradebook."""
     if into is not None:
         os.environ["GAPLAB_RELEASE_DIR"] = str(into.resolve())
-    for name in assignments():
+    for name in names or assignments():
         nbgrader("generate_assignment", name, "--force", "--log-level=WARN")
 
 
@@ -93,6 +94,9 @@ def autograde(folder: Path) -> int:
         target.mkdir(parents=True, exist_ok=True)
         shutil.copy2(notebook, target / notebook.name)
         graded_assignments.add(assignment)
+    # The gradebook must know each assignment's graded cells: generate
+    # them again, into the work folder so that lessons/ stays untouched.
+    release(work_folder() / "release", sorted(graded_assignments))
     for assignment in sorted(graded_assignments):
         nbgrader("autograde", assignment, "--force", "--log-level=WARN")
     if not graded_assignments and not problems:
