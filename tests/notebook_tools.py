@@ -94,3 +94,17 @@ def run_graded_cell(
     `namespace`; it raises AssertionError when the answer is wrong."""
     notebook = read_notebook(solution_path(assignment))
     run_source(notebook.cells[cell_index(notebook, wanted)].source, namespace)
+
+
+def grade_answer(
+    assignment: str, test_id: str, name: str, answer: Any
+) -> None:
+    """Run graded cell `test_id` with `answer` bound to the learner's
+    `name`, in the notebook's state just before that cell. A wrong answer
+    raises AssertionError, as it would under nbgrader."""
+    namespace = namespace_before(assignment, test_id)
+    namespace[name] = answer
+    try:
+        run_graded_cell(assignment, test_id, namespace)
+    finally:
+        plt.close("all")

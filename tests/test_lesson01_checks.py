@@ -15,27 +15,15 @@ import torch
 import torch.nn.functional as F
 
 import gaplab.losses
-from tests.notebook_tools import namespace_before, run_graded_cell
+from tests.notebook_tools import grade_answer
 
 ASSIGNMENT = "01-losses"
 
 
-@pytest.fixture(scope="module")
-def notebook() -> dict[str, Any]:
-    """The notebook's variables just before the last graded cell: every
-    graded cell of the lesson can run in (a copy of) it. Running the
-    notebook once keeps these tests fast."""
-    return namespace_before(ASSIGNMENT, "cross_entropy_tests")
-
-
-def grade(
-    notebook: dict[str, Any], name: str, answer: Callable[..., Any]
-) -> None:
+def grade(name: str, answer: Callable[..., Any]) -> None:
     """Run the graded cell of exercise `name` with `answer` as the
     learner's function."""
-    namespace = dict(notebook)
-    namespace[name] = answer
-    run_graded_cell(ASSIGNMENT, f"{name}_tests", namespace)
+    grade_answer(ASSIGNMENT, f"{name}_tests", name, answer)
 
 
 def reduced(losses: torch.Tensor, reduction: str) -> torch.Tensor:
@@ -125,8 +113,8 @@ CORRECT = [
 @pytest.mark.parametrize(
     "name, answer", CORRECT, ids=[answer.__name__ for _, answer in CORRECT]
 )
-def test_correct_alternatives_pass(notebook, name, answer, capsys):
-    grade(notebook, name, answer)
+def test_correct_alternatives_pass(name, answer, capsys):
+    grade(name, answer)
     printed = capsys.readouterr()
     assert f"check_{name} passed" in printed.out
     assert printed.err == ""
@@ -343,17 +331,15 @@ WRONG = [
     WRONG,
     ids=[answer.__name__ for _, answer, _ in WRONG],
 )
-def test_wrong_answers_fail_with_the_likely_mistake(
-    notebook, name, answer, message
-):
+def test_wrong_answers_fail_with_the_likely_mistake(name, answer, message):
     with pytest.raises(AssertionError, match=message):
-        grade(notebook, name, answer)
+        grade(name, answer)
 
 
-def test_unanswered_exercises_do_not_pass(notebook):
+def test_unanswered_exercises_do_not_pass():
     def unanswered(*args, **kwargs):
         raise NotImplementedError()
 
     for name in ("mse", "mae", "huber", "cross_entropy"):
         with pytest.raises(NotImplementedError):
-            grade(notebook, name, unanswered)
+            grade(name, unanswered)

@@ -26,7 +26,11 @@ from gaplab.data import Dataset, Split
 from gaplab.plotting import plot_history
 from gaplab.training import Evaluation, History, evaluate, fit
 from gaplab.training import train_one_epoch as reference_train_one_epoch
-from tests.notebook_tools import namespace_before, run_graded_cell
+from tests.notebook_tools import (
+    grade_answer,
+    namespace_before,
+    run_graded_cell,
+)
 
 ASSIGNMENT = "02-measuring"
 
@@ -51,13 +55,8 @@ def fails_graded_cell(
     cell_id: str, name: str, answer: Any, message: str
 ) -> None:
     """The graded cell fails for `answer`, with `message` in the error."""
-    namespace = namespace_before(ASSIGNMENT, cell_id)
-    namespace[name] = answer
-    try:
-        with pytest.raises(AssertionError, match=message):
-            run_graded_cell(ASSIGNMENT, cell_id, namespace)
-    finally:
-        plt.close("all")
+    with pytest.raises(AssertionError, match=message):
+        grade_answer(ASSIGNMENT, cell_id, name, answer)
 
 
 # -------------------------------------------------------------- evaluate

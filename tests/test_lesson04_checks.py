@@ -22,27 +22,15 @@ from gaplab.diagnose import (
     loss_acc_disagree,
 )
 from gaplab.training import History
-from tests.notebook_tools import namespace_before, run_graded_cell
+from tests.notebook_tools import grade_answer
 
 ASSIGNMENT = "04-diagnosing"
 
 
-@pytest.fixture(scope="module")
-def notebook() -> dict[str, Any]:
-    """The notebook's variables just before its last graded cell, where
-    every graded cell of the lesson can run (in a copy). Running the
-    notebook once keeps these tests fast."""
-    return namespace_before(ASSIGNMENT, "acceptable_gap_tests")
-
-
-def grade(
-    notebook: dict[str, Any], name: str, answer: Callable[..., Any]
-) -> None:
+def grade(name: str, answer: Callable[..., Any]) -> None:
     """Run the graded cell of exercise `name` with `answer` as the
     learner's function."""
-    namespace = dict(notebook)
-    namespace[name] = answer
-    run_graded_cell(ASSIGNMENT, f"{name}_tests", namespace)
+    grade_answer(ASSIGNMENT, f"{name}_tests", name, answer)
 
 
 # Exercise 1: gap_growth ------------------------------------------------
@@ -73,8 +61,8 @@ def gap_growth_unchecked(history: History, window: int = WINDOW) -> float:
     return float(np.polyfit(np.arange(len(gap)), gap, deg=1)[0])
 
 
-def test_gap_growth_alternative_passes(notebook):
-    grade(notebook, "gap_growth", gap_growth_polyfit)
+def test_gap_growth_alternative_passes():
+    grade("gap_growth", gap_growth_polyfit)
 
 
 @pytest.mark.parametrize(
@@ -86,9 +74,9 @@ def test_gap_growth_alternative_passes(notebook):
         (gap_growth_unchecked, "accepted a 3-epoch history"),
     ],
 )
-def test_gap_growth_mistakes_fail(notebook, wrong, message):
+def test_gap_growth_mistakes_fail(wrong, message):
     with pytest.raises(AssertionError, match=message):
-        grade(notebook, "gap_growth", wrong)
+        grade("gap_growth", wrong)
 
 
 # Exercise 2: loss_acc_disagree -----------------------------------------
@@ -139,8 +127,8 @@ def disagree_loss_only(
     return history.val_loss[-1] > history.val_loss[best] + min_delta
 
 
-def test_loss_acc_disagree_alternative_passes(notebook):
-    grade(notebook, "loss_acc_disagree", disagree_loop)
+def test_loss_acc_disagree_alternative_passes():
+    grade("loss_acc_disagree", disagree_loop)
 
 
 @pytest.mark.parametrize(
@@ -151,9 +139,9 @@ def test_loss_acc_disagree_alternative_passes(notebook):
         (disagree_loss_only, "accuracy fell by 8 points"),
     ],
 )
-def test_loss_acc_disagree_mistakes_fail(notebook, wrong, message):
+def test_loss_acc_disagree_mistakes_fail(wrong, message):
     with pytest.raises(AssertionError, match=message):
-        grade(notebook, "loss_acc_disagree", wrong)
+        grade("loss_acc_disagree", wrong)
 
 
 # Exercise 3: diagnose --------------------------------------------------
@@ -256,8 +244,8 @@ def diagnose_variant(**changes: Any) -> Callable[..., Diagnosis]:
     return wrong
 
 
-def test_diagnose_alternative_passes(notebook):
-    grade(notebook, "diagnose", diagnose_by_features)
+def test_diagnose_alternative_passes():
+    grade("diagnose", diagnose_by_features)
 
 
 @pytest.mark.parametrize(
@@ -272,13 +260,13 @@ def test_diagnose_alternative_passes(notebook):
     ids=lambda value: next(iter(value)) if isinstance(value, dict) else "",
 )
 @pytest.mark.filterwarnings("ignore::RuntimeWarning")
-def test_diagnose_mistakes_fail(notebook, changes, message):
+def test_diagnose_mistakes_fail(changes, message):
     with pytest.raises(AssertionError, match=message):
-        grade(notebook, "diagnose", diagnose_variant(**changes))
+        grade("diagnose", diagnose_variant(**changes))
 
 
-def test_diagnose_solution_logic_passes_unchanged(notebook):
-    grade(notebook, "diagnose", diagnose_variant())
+def test_diagnose_solution_logic_passes_unchanged():
+    grade("diagnose", diagnose_variant())
 
 
 # Exercise 4: acceptable_gap --------------------------------------------
@@ -336,8 +324,8 @@ def replace_gap(diagnosis: Diagnosis, gap: float) -> Diagnosis:
     )
 
 
-def test_acceptable_gap_alternative_passes(notebook):
-    grade(notebook, "acceptable_gap", policy_if_chain)
+def test_acceptable_gap_alternative_passes():
+    grade("acceptable_gap", policy_if_chain)
 
 
 @pytest.mark.parametrize(
@@ -349,6 +337,6 @@ def test_acceptable_gap_alternative_passes(notebook):
         (policy_strict, "at most means <="),
     ],
 )
-def test_acceptable_gap_mistakes_fail(notebook, wrong, message):
+def test_acceptable_gap_mistakes_fail(wrong, message):
     with pytest.raises(AssertionError, match=message):
-        grade(notebook, "acceptable_gap", wrong)
+        grade("acceptable_gap", wrong)

@@ -26,6 +26,7 @@ import torch.nn.functional as F
 from matplotlib.axes import Axes
 from torch import nn
 
+from gaplab.checks import fail
 from gaplab.data import Dataset, Split
 from gaplab.training import Evaluation, History
 
@@ -245,11 +246,6 @@ def all_close(a: Sequence[float], b: Sequence[float]) -> bool:
 def epoch_numbers(epochs: int) -> list[int]:
     """Epoch numbers as a History counts them: 1 to `epochs`."""
     return list(range(1, epochs + 1))
-
-
-def fail(message: str) -> None:
-    """Fail a check with a message that names the likely mistake."""
-    raise AssertionError(message)
 
 
 def require_callable(function: Any, name: str) -> None:

@@ -17,6 +17,7 @@ from typing import Any
 import torch
 from torch import nn
 
+from gaplab.checks import fail
 from gaplab.data import Split, load_digits
 from gaplab.experiments import (
     RunConfig,
@@ -52,11 +53,6 @@ MAX_CHECK_WORK = 3e10
 ONE_BATCH_SIZE = 16
 ONE_BATCH_HIDDEN = (64,)
 ONE_BATCH_LR = 1e-3
-
-
-def fail(message: str) -> None:
-    """Fail a check with a message that names the likely mistake."""
-    raise AssertionError(message)
 
 
 def require_run_config(config: Any, name: str) -> None:
