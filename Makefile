@@ -20,8 +20,12 @@ $(VENV)/.installed: requirements.txt pyproject.toml
 	$(PYTHON) -m pip install --quiet -r requirements.txt -e .
 	touch $@
 
+# Jupyter refuses to run as root (containers, some cloud machines) unless
+# told that it is on purpose.
+AS_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root)
+
 lab: setup
-	$(VENV)/bin/jupyter lab --ServerApp.root_dir=lessons
+	$(VENV)/bin/jupyter lab --ServerApp.root_dir=lessons $(AS_ROOT) $(LAB_ARGS)
 
 test: setup
 	$(PYTHON) -m pytest
