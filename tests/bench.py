@@ -15,29 +15,24 @@ import sys
 import time
 from pathlib import Path
 
-import nbclient
-import nbformat
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import gaplab  # noqa: E402
 from gaplab.training import train_one_epoch  # noqa: E402
-from tests.notebook_tools import ROOT, solution_notebooks  # noqa: E402
+from tests.notebook_tools import (  # noqa: E402
+    ROOT,
+    execute_notebook,
+    solution_notebooks,
+)
 
 BUDGET_SECONDS = 60
 
 
 def measure_one(path: Path) -> dict[str, float]:
     """Execute one notebook; return wall seconds and the kernel's peak MiB."""
-    notebook = nbformat.read(path, as_version=4)
-    client = nbclient.NotebookClient(
-        notebook,
-        timeout=600,
-        kernel_name="python3",
-        resources={"metadata": {"path": str(path.parent)}},
-    )
     start = time.perf_counter()
-    client.execute()
+    execute_notebook(path)
     seconds = time.perf_counter() - start
     peak_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     return {"seconds": seconds, "peak_mib": peak_kib / 1024}

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import matplotlib.pyplot as plt
+import nbclient
 import nbformat
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -41,6 +42,19 @@ def solution_path(assignment: str) -> Path:
 def read_notebook(path: Path) -> nbformat.NotebookNode:
     """A notebook as nbformat version 4."""
     return nbformat.read(path, as_version=4)
+
+
+def execute_notebook(path: Path) -> nbformat.NotebookNode:
+    """Run a notebook top to bottom in a fresh python3 kernel, in its own
+    folder as JupyterLab would; return it with its outputs."""
+    notebook = read_notebook(path)
+    nbclient.NotebookClient(
+        notebook,
+        timeout=600,
+        kernel_name="python3",
+        resources={"metadata": {"path": str(path.parent)}},
+    ).execute()
+    return notebook
 
 
 def grade_id(cell: nbformat.NotebookNode) -> str | None:
