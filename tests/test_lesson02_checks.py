@@ -198,20 +198,6 @@ WRONG_EVALUATES = [
 ]
 
 
-@pytest.mark.parametrize("answer", CORRECT_EVALUATES, ids=lambda f: f.__name__)
-def test_correct_evaluate_passes_graded_cell(answer, capsys):
-    passes_graded_cell("evaluate_tests", "evaluate", answer, capsys)
-
-
-@pytest.mark.parametrize(
-    ("answer", "message"),
-    WRONG_EVALUATES,
-    ids=lambda x: getattr(x, "__name__", ""),
-)
-def test_wrong_evaluate_fails_graded_cell(answer, message):
-    fails_graded_cell("evaluate_tests", "evaluate", answer, message)
-
-
 # ------------------------------------------------------- train_one_epoch
 
 
@@ -330,24 +316,6 @@ WRONG_EPOCHS = [
 ]
 
 
-@pytest.mark.parametrize("answer", CORRECT_EPOCHS, ids=lambda f: f.__name__)
-def test_correct_train_one_epoch_passes_graded_cell(answer, capsys):
-    passes_graded_cell(
-        "train_one_epoch_tests", "train_one_epoch", answer, capsys
-    )
-
-
-@pytest.mark.parametrize(
-    ("answer", "message"),
-    WRONG_EPOCHS,
-    ids=lambda x: getattr(x, "__name__", ""),
-)
-def test_wrong_train_one_epoch_fails_graded_cell(answer, message):
-    fails_graded_cell(
-        "train_one_epoch_tests", "train_one_epoch", answer, message
-    )
-
-
 # ----------------------------------------------------------------- train
 
 
@@ -456,20 +424,6 @@ WRONG_TRAINS = [
 ]
 
 
-@pytest.mark.parametrize("answer", CORRECT_TRAINS, ids=lambda f: f.__name__)
-def test_correct_train_passes_graded_cell(answer, capsys):
-    passes_graded_cell("train_tests", "train", answer, capsys)
-
-
-@pytest.mark.parametrize(
-    ("answer", "message"),
-    WRONG_TRAINS,
-    ids=lambda x: getattr(x, "__name__", ""),
-)
-def test_wrong_train_fails_graded_cell(answer, message):
-    fails_graded_cell("train_tests", "train", answer, message)
-
-
 # ----------------------------------------------------------- plot_curves
 
 
@@ -508,19 +462,38 @@ WRONG_PLOTS = [
 ]
 
 
-def test_correct_plot_curves_passes_graded_cell(capsys):
-    passes_graded_cell(
-        "plot_curves_tests", "plot_curves", plot_curves_by_hand, capsys
-    )
+# ------------------------------------- every exercise's real graded cell
+
+CORRECT_ANSWERS = [
+    *(("evaluate", answer) for answer in CORRECT_EVALUATES),
+    *(("train_one_epoch", answer) for answer in CORRECT_EPOCHS),
+    *(("train", answer) for answer in CORRECT_TRAINS),
+    ("plot_curves", plot_curves_by_hand),
+]
+WRONG_ANSWERS = [
+    *(("evaluate", *wrong) for wrong in WRONG_EVALUATES),
+    *(("train_one_epoch", *wrong) for wrong in WRONG_EPOCHS),
+    *(("train", *wrong) for wrong in WRONG_TRAINS),
+    *(("plot_curves", *wrong) for wrong in WRONG_PLOTS),
+]
 
 
 @pytest.mark.parametrize(
-    ("answer", "message"),
-    WRONG_PLOTS,
-    ids=lambda x: getattr(x, "__name__", ""),
+    ("exercise", "answer"),
+    CORRECT_ANSWERS,
+    ids=[answer.__name__ for _, answer in CORRECT_ANSWERS],
 )
-def test_wrong_plot_curves_fails_graded_cell(answer, message):
-    fails_graded_cell("plot_curves_tests", "plot_curves", answer, message)
+def test_correct_answer_passes_graded_cell(exercise, answer, capsys):
+    passes_graded_cell(f"{exercise}_tests", exercise, answer, capsys)
+
+
+@pytest.mark.parametrize(
+    ("exercise", "answer", "message"),
+    WRONG_ANSWERS,
+    ids=[answer.__name__ for _, answer, _ in WRONG_ANSWERS],
+)
+def test_wrong_answer_fails_graded_cell(exercise, answer, message):
+    fails_graded_cell(f"{exercise}_tests", exercise, answer, message)
 
 
 # ------------------------------------------------ the checks, called directly
