@@ -196,7 +196,7 @@ VARIANTS = (
         heldout=True,
     ),
     Variant(
-        "val_below_train",
+        "val_below_running_train",
         "dropout-0.7",
         "128 hidden units with dropout 0.7: during the epoch, in train "
         "mode, the network works with 30% of its units, so the running "
@@ -204,13 +204,13 @@ VARIANTS = (
         RunConfig(hidden=(128,), dropout=0.7, epochs=30),
     ),
     Variant(
-        "val_below_train",
+        "val_below_running_train",
         "dropout-0.6",
         "64 hidden units with dropout 0.6 for 40 epochs",
         RunConfig(hidden=(64,), dropout=0.6, epochs=40),
     ),
     Variant(
-        "val_below_train",
+        "val_below_running_train",
         "noise40-dropout",
         "128 hidden units with dropout 0.5, 40% of the training labels "
         "flipped: the training labels are harder than the clean "
@@ -219,7 +219,7 @@ VARIANTS = (
         RunConfig(hidden=(128,), label_noise=0.4, dropout=0.5, epochs=30),
     ),
     Variant(
-        "val_below_train",
+        "val_below_running_train",
         "noise30-wd",
         "64 hidden units with weight decay 0.01 and 30% flipped training "
         "labels, 30 epochs",

@@ -4,8 +4,12 @@ lesson 04, the recorded curve bank it is measured on, and a gap policy.
 `diagnose` names the pattern of a `History` (healthy, overfitting, ...)
 and measures the numbers a practitioner asks for: the onset epoch of
 overfitting, the final gap and how fast the gap is growing. Its rules are
-heuristics, and every threshold is relative to the first epoch's
-training loss, so that they do not depend on the scale of the loss.
+heuristics built on the course's definitions of fitted, overfitting and
+underfitting (gaplab.verdict), so lesson 03 and lesson 04 agree on every
+run. The thresholds on the training loss (SPIKE, FALLING and the verdict's
+FITTED_FRACTION) are fractions of the first epoch's training loss and do
+not depend on the scale of the loss; BELOW is a fraction of the running
+training loss; MIN_DELTA and ACC_TOLERANCE are absolute.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ import numpy as np
 from gaplab.data import bundled_json
 from gaplab.experiments import RunConfig
 from gaplab.training import History
+from gaplab.verdict import MIN_DELTA, fitted, val_loss_rise
 
 PATTERNS = (
     "healthy",
@@ -26,7 +31,7 @@ PATTERNS = (
     "underfitting",
     "lr_too_high",
     "lr_too_low",
-    "val_below_train",
+    "val_below_running_train",
     "loss_acc_disagree",
 )
 # Column headers for confusion tables, in the order of PATTERNS.
@@ -36,26 +41,21 @@ SHORT_NAMES = (
     "underfit",
     "lr_high",
     "lr_low",
-    "val<train",
+    "val<running",
     "disagree",
 )
 CURVE_BANK_FILE = "curve_bank.json"
 BANK_SPLITS = ("shown", "heldout")
 
-# The epoch of minimum validation loss counts only if it beats every
-# earlier epoch by more than MIN_DELTA (see History.best_epoch).
-MIN_DELTA = 0.01
 # Slopes and averages are taken over the last WINDOW epochs.
 WINDOW = 5
-# The thresholds below are fractions of the first epoch's training loss.
+# SPIKE and FALLING are fractions of the first epoch's training loss.
 # Unstable: the training loss climbs this far above its best so far.
 SPIKE = 0.1
-# Not fitted: the training loss ends above this fraction of its start.
-HIGH = 0.25
 # Still falling: the training loss drops by more than this per epoch.
 FALLING = 0.003
-# Validation below training: the validation loss is this fraction below
-# the running training loss, on average over the last WINDOW epochs.
+# Validation below the running training loss: by this fraction of the
+# running loss, on average over the last WINDOW epochs.
 BELOW = 0.1
 # Accuracy "holds" if it fell by at most this much (1 percentage point).
 ACC_TOLERANCE = 0.01
@@ -172,7 +172,7 @@ def loss_acc_disagree(
     if not history.has_accuracy:
         return False
     at_onset = history.epoch.index(history.best_epoch(min_delta))
-    loss_rose = history.val_loss[-1] > history.val_loss[at_onset] + min_delta
+    loss_rose = val_loss_rise(history, min_delta) > min_delta
     accuracy_held = (
         history.val_acc[-1] >= history.val_acc[at_onset] - acc_tolerance
     )
@@ -202,7 +202,13 @@ def is_unstable(history: History, spike: float = SPIKE) -> bool:
 def val_below_running_train(history: History, window: int = WINDOW) -> bool:
     """Whether validation sits clearly below the training loss that a
     framework prints: the running loss, measured in train mode during the
-    epoch. Averages over the last `window` epochs smooth the noise."""
+    epoch. Averages over the last `window` epochs smooth the noise.
+
+    This compares an eval-mode number with a train-mode one, which lesson
+    02 teaches never to do when measuring the gap; the rule exists because
+    this comparison is what a framework's log shows, and the pattern is
+    named for it.
+    """
     check_history(history, window)
     val = np.mean(history.val_loss[-window:])
     running = np.mean(history.running_train_loss[-window:])
@@ -217,14 +223,15 @@ def diagnose(
     The rules, in order (fractions are of the first training loss):
     1. lr_too_high: a loss is inf or nan, or the training loss climbs
        above its best so far by more than SPIKE, or ends above its start;
-    2. val_below_train: over the last `window` epochs, the mean
+    2. val_below_running_train: over the last `window` epochs, the mean
        validation loss is more than a fraction BELOW below the mean
        running training loss;
-    3. not fitted: the training loss ends above HIGH. Then lr_too_low if
-       it still falls by more than FALLING per epoch, else underfitting;
-    4. the validation loss ended more than `min_delta` above its value at
-       the onset: loss_acc_disagree if the accuracy held, else
-       overfitting;
+    3. the run underfits (gaplab.verdict: it has not fitted its training
+       data). Then lr_too_low if the training loss still falls by more
+       than FALLING per epoch, else underfitting;
+    4. the run overfits (gaplab.verdict: its validation loss ended more
+       than `min_delta` above its value at the onset): loss_acc_disagree
+       if the accuracy held, else overfitting;
     5. healthy.
     Rule 3 comes before rule 4 on purpose: a rising validation loss is
     overfitting only if the model has fitted the training data.
@@ -233,7 +240,7 @@ def diagnose(
     onset = history.best_epoch(min_delta)
     disagree = loss_acc_disagree(history, min_delta)
     return Diagnosis(
-        pattern=pattern_of(history, onset, disagree, min_delta, window),
+        pattern=pattern_of(history, disagree, min_delta, window),
         onset_epoch=onset,
         final_gap=history.gap[-1],
         gap_growth=gap_growth(history, window),
@@ -242,44 +249,45 @@ def diagnose(
 
 
 def pattern_of(
-    history: History,
-    onset: int,
-    disagree: bool,
-    min_delta: float,
-    window: int,
+    history: History, disagree: bool, min_delta: float, window: int
 ) -> str:
     """The pattern of rules 1 to 5 of `diagnose`."""
     train = history.train_loss
     if is_unstable(history):
         return "lr_too_high"
     if val_below_running_train(history, window):
-        return "val_below_train"
-    if train[-1] > HIGH * train[0]:
+        return "val_below_running_train"
+    if not fitted(history):
         drop_per_epoch = -least_squares_slope(train[-window:])
         if drop_per_epoch > FALLING * train[0]:
             return "lr_too_low"
         return "underfitting"
-    onset_val = history.val_loss[history.epoch.index(onset)]
-    if history.val_loss[-1] > onset_val + min_delta:
+    if val_loss_rise(history, min_delta) > min_delta:
         return "loss_acc_disagree" if disagree else "overfitting"
     return "healthy"
 
 
-def acceptable_gap(
-    diagnosis: Diagnosis, max_gap: float, max_growth: float
+def acceptable_run(
+    history: History,
+    max_val_loss: float,
+    max_gap: float,
+    max_growth: float,
+    window: int = WINDOW,
 ) -> bool:
-    """A gap policy: is this run's gap one we can live with?
+    """A policy for the model a run leaves us: is it one we would keep?
 
-    Yes if the final gap is at most `max_gap`, it widens by at most
-    `max_growth` per epoch, and the run actually fitted its training
-    data: a small gap from a model that underfits, or from a run that
-    has barely started or has diverged, is no success.
+    It judges the validation loss first and the gap second. Yes if the
+    run fitted its training data (gaplab.verdict), its final validation
+    loss is at most `max_val_loss`, and its final gap is at most `max_gap`
+    and grows by at most `max_growth` per epoch over the last `window`
+    epochs. A small gap alone is no success: an underfitting run has one.
     """
-    not_fitted = ("underfitting", "lr_too_low", "lr_too_high")
+    check_history(history, window)
     return (
-        diagnosis.pattern not in not_fitted
-        and diagnosis.final_gap <= max_gap
-        and diagnosis.gap_growth <= max_growth
+        fitted(history)
+        and history.val_loss[-1] <= max_val_loss
+        and history.gap[-1] <= max_gap
+        and gap_growth(history, window) <= max_growth
     )
 
 
@@ -372,7 +380,10 @@ def confusion_table(truth: Sequence[str], predicted: Sequence[str]) -> str:
             f"{len(truth)} true labels but {len(predicted)} predictions"
         )
     width = max(len(name) for name in SHORT_NAMES) + 1
-    header = " " * 18 + "".join(f"{name:>{width}}" for name in SHORT_NAMES)
+    label_width = max(len(name) for name in PATTERNS) + 1
+    header = " " * label_width + "".join(
+        f"{name:>{width}}" for name in SHORT_NAMES
+    )
     pairs = list(zip(truth, predicted, strict=True))
     lines = [header + "  recall"]
     for pattern in PATTERNS:
@@ -382,7 +393,7 @@ def confusion_table(truth: Sequence[str], predicted: Sequence[str]) -> str:
         counts = [row.count(other) for other in PATTERNS]
         cells = "".join(f"{count:>{width}}" for count in counts)
         recall = row.count(pattern) / len(row)
-        lines.append(f"{pattern:<18}{cells}  {recall:6.0%}")
+        lines.append(f"{pattern:<{label_width}}{cells}  {recall:6.0%}")
     correct = sum(t == p for t, p in pairs)
     lines.append(
         f"accuracy: {correct}/{len(truth)} = {correct / len(truth):.1%}"

@@ -1,9 +1,9 @@
 """Overfitting and underfitting on purpose (lesson 03).
 
-The criteria that decide whether a run overfits or underfits, defined once
-so that the lesson, its checks and its tests agree; the tools that show
-what an overfit model memorised (flipped labels, shuffled labels, decision
-boundaries); and the reference "overfit one batch" sanity check.
+The tools that show what an overfit model memorised (flipped labels,
+shuffled labels, decision boundaries) and the reference "overfit one
+batch" sanity check. What overfitting and underfitting mean is defined
+once, in gaplab.verdict.
 """
 
 from __future__ import annotations
@@ -24,82 +24,10 @@ from gaplab.training import Callback, History, evaluate
 
 LossFn = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
 
-# A run overfits when it fits its training labels (accuracy at least
-# OVERFIT_MIN_TRAIN_ACC) and its final validation loss ends at least
-# OVERFIT_MIN_RISE above the minimum it reached earlier.
-OVERFIT_MIN_TRAIN_ACC = 0.99
-OVERFIT_MIN_RISE = 0.1
-# A run underfits when it does not fit even its training labels (accuracy
-# below UNDERFIT_MAX_TRAIN_ACC) and both its final losses stay above
-# UNDERFIT_MIN_LOSS. On ten classes a uniform guess scores ln 10 = 2.30.
-UNDERFIT_MAX_TRAIN_ACC = 0.8
-UNDERFIT_MIN_LOSS = 1.0
-# Improvements of validation loss smaller than this do not move the
-# onset: a wobble of the curve is not a new minimum.
-ONSET_MIN_DELTA = 0.01
 # The "overfit one batch" sanity check: the loss a working pipeline gets
 # below on one small batch, and how many steps it may take.
 ONE_BATCH_MAX_LOSS = 0.05
 ONE_BATCH_STEPS = 500
-
-
-def require_accuracy(history: History) -> None:
-    """Reject histories that these classification criteria cannot judge."""
-    if len(history) == 0:
-        raise ValueError("the history is empty: train for an epoch first")
-    if not history.has_accuracy:
-        raise ValueError(
-            "the history has no accuracies: the overfitting and "
-            "underfitting criteria are defined for classification runs"
-        )
-
-
-def val_loss_rise(history: History) -> float:
-    """How far the final validation loss ends above its minimum.
-
-    Zero when the last epoch is the best one; the larger it is, the more
-    harm training past the onset has done.
-    """
-    require_accuracy(history)
-    return history.val_loss[-1] - min(history.val_loss)
-
-
-def overfits(
-    history: History,
-    min_train_acc: float = OVERFIT_MIN_TRAIN_ACC,
-    min_rise: float = OVERFIT_MIN_RISE,
-) -> bool:
-    """Whether a run memorised its training set and paid for it.
-
-    Both must hold at the last epoch: training accuracy of at least
-    `min_train_acc`, and a validation loss at least `min_rise` above its
-    minimum. A run whose validation loss is still at its best has not
-    overfitted yet, however large its gap.
-    """
-    require_accuracy(history)
-    return (
-        history.train_acc[-1] >= min_train_acc
-        and val_loss_rise(history) >= min_rise
-    )
-
-
-def underfits(
-    history: History,
-    max_train_acc: float = UNDERFIT_MAX_TRAIN_ACC,
-    min_loss: float = UNDERFIT_MIN_LOSS,
-) -> bool:
-    """Whether a run failed to fit even its own training data.
-
-    All must hold at the last epoch: training accuracy below
-    `max_train_acc`, and both the training and the validation loss above
-    `min_loss`. A small gap is no comfort when both losses are high.
-    """
-    require_accuracy(history)
-    return (
-        history.train_acc[-1] < max_train_acc
-        and history.train_loss[-1] > min_loss
-        and history.val_loss[-1] > min_loss
-    )
 
 
 def count_parameters(model: nn.Module) -> int:

@@ -50,6 +50,22 @@ def plot_history(
     return fig, list(axes[0])
 
 
+def plot_curves(history: History) -> tuple[Figure, list[Axes]]:
+    """`plot_history` with accuracies, and the running training loss
+    added as a dashed line: the reference of lesson 02's `plot_curves`,
+    to show where the running loss sits against the honest curves."""
+    fig, axes = plot_history(history, show_accuracy=history.has_accuracy)
+    axes[0].plot(
+        history.epoch,
+        history.running_train_loss,
+        color=TRAIN_COLOUR,
+        linestyle="--",
+        label="training, running (train mode)",
+    )
+    axes[0].legend(frameon=False, fontsize="small")
+    return fig, axes
+
+
 def draw_losses(ax: Axes, history: History, min_delta: float) -> None:
     """Both loss curves, the shaded gap and the best-validation marker."""
     epochs = history.epoch

@@ -2,14 +2,18 @@
 
 The exercise tests use these to run a solution notebook's real graded cell
 (visible checks and hidden tests together) against an alternative answer,
-so the checks are tested exactly as nbgrader runs them.
+so the checks are tested exactly as nbgrader runs them. The claims
+(tests/claims/) read the same run's variables to test what the prose says.
 """
 
 from __future__ import annotations
 
+import ast
+import copy
 import functools
 import os
 import warnings
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -75,30 +79,93 @@ def run_source(source: str, namespace: dict[str, Any]) -> None:
     exec(compile(source, "<cell>", "exec"), namespace)
 
 
+def is_graded_test(cell: nbformat.NotebookNode) -> bool:
+    """Whether a cell is an nbgrader test cell (`grade: true`, no answer)."""
+    meta = cell.get("metadata", {}).get("nbgrader", {})
+    return bool(meta.get("grade")) and not meta.get("solution")
+
+
+def is_parameters_cell(cell: nbformat.NotebookNode) -> bool:
+    """Whether a cell is the notebook's parameters cell (`SEED = 0`),
+    tagged `parameters` as papermill tags it."""
+    return "parameters" in cell.get("metadata", {}).get("tags", [])
+
+
+@dataclass(frozen=True)
+class NotebookRun:
+    """One in-process execution of a solution notebook.
+
+    `namespaces[i]` is a shallow snapshot of the notebook's variables just
+    before cell i, that is after every code cell above it ran; the last
+    one is taken after the last cell. Shallow: an
+    object that a later cell changes in place (a model trained further)
+    is seen in its final state; rebinding a name is seen correctly.
+    """
+
+    notebook: nbformat.NotebookNode
+    seed: int | None  # the SEED it ran with; None: the notebook has none
+    namespaces: tuple[dict[str, Any], ...]
+
+    def before(self, index: int) -> dict[str, Any]:
+        """A fresh copy of the variables just before cell `index`."""
+        return dict(self.namespaces[index])
+
+
+def written_seed(assignment: str) -> int | None:
+    """The SEED the solution notebook sets in its parameters cell, or
+    None for a notebook without one (nothing random to vary)."""
+    for cell in read_notebook(solution_path(assignment)).cells:
+        if cell.cell_type == "code" and is_parameters_cell(cell):
+            namespace: dict[str, Any] = {}
+            run_source(cell.source, namespace)
+            return namespace["SEED"]
+    return None
+
+
 @functools.cache
-def graded_cell_snapshots(assignment: str) -> dict[str, dict[str, Any]]:
-    """Run a solution notebook once, keeping a snapshot of its variables
-    just before each nbgrader cell, by grade_id."""
+def solution_run(assignment: str, seed: int | None = None) -> NotebookRun:
+    """Run a solution notebook top to bottom in this process, keeping a
+    snapshot of its variables before every cell. Cached: each notebook
+    runs once per test session and seed, and every test shares the run.
+
+    With `seed=None`, or the seed the notebook is written with, it runs
+    as written, graded cells included: the run the exercise tests need.
+    Another seed replaces `SEED` right after the parameters cell and skips
+    the graded test cells, which only check answers and would cost time.
+    """
+    as_written = written_seed(assignment)
+    if seed is not None and seed == as_written:
+        return solution_run(assignment)
+    if seed is not None and as_written is None:
+        raise ValueError(f"{assignment} has no parameters cell to set SEED")
     notebook = read_notebook(solution_path(assignment))
     namespace: dict[str, Any] = {"__name__": "__main__"}
-    snapshots = {}
+    namespaces = []
     with warnings.catch_warnings():
         # plt.show() under the headless Agg backend warns; harmless here.
         warnings.simplefilter("ignore", UserWarning)
         for cell in notebook.cells:
-            if grade_id(cell):
-                snapshots[grade_id(cell)] = dict(namespace)
-            if cell.cell_type == "code":
-                run_source(cell.source, namespace)
-    plt.close("all")
-    return snapshots
+            namespaces.append(dict(namespace))
+            if cell.cell_type != "code":
+                continue
+            if seed is not None and is_graded_test(cell):
+                continue
+            run_source(cell.source, namespace)
+            if seed is not None and is_parameters_cell(cell):
+                namespace["SEED"] = seed
+            plt.close("all")
+    namespaces.append(dict(namespace))
+    return NotebookRun(
+        notebook, as_written if seed is None else seed, tuple(namespaces)
+    )
 
 
 def namespace_before(assignment: str, wanted: str) -> dict[str, Any]:
     """The notebook's variables just before the cell `wanted`: every code
     cell above it has run, solution cells included. The notebook runs once
     per test session; each call gets its own (shallow) copy."""
-    return dict(graded_cell_snapshots(assignment)[wanted])
+    run = solution_run(assignment)
+    return run.before(cell_index(run.notebook, wanted))
 
 
 def run_graded_cell(
@@ -122,3 +189,31 @@ def grade_answer(
         run_graded_cell(assignment, test_id, namespace)
     finally:
         plt.close("all")
+
+
+def wrapper_source(load_line: str) -> str:
+    """An answer cell that hides the library's reference behind a `def`
+    for each name that `load_line` (`from M import a as b, c`) binds."""
+    statement = ast.parse(load_line).body[0]
+    assert isinstance(statement, ast.ImportFrom), load_line
+    lines = [f"import {statement.module} as _library"]
+    for alias in statement.names:
+        lines += [
+            "",
+            "",
+            f"def {alias.asname or alias.name}(*args, **kwargs):",
+            f"    return _library.{alias.name}(*args, **kwargs)",
+        ]
+    return "\n".join(lines)
+
+
+def with_answers(
+    notebook: nbformat.NotebookNode, answers: dict[str, str]
+) -> nbformat.NotebookNode:
+    """A copy of `notebook` whose answer cells named in `answers` (by
+    grade_id) hold the given source instead."""
+    changed = copy.deepcopy(notebook)
+    for cell in changed.cells:
+        if grade_id(cell) in answers:
+            cell.source = answers[grade_id(cell)]
+    return changed

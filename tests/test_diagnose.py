@@ -13,7 +13,7 @@ from gaplab.diagnose import (
     MIN_DELTA,
     PATTERNS,
     Diagnosis,
-    acceptable_gap,
+    acceptable_run,
     check_history,
     confusion_table,
     diagnose,
@@ -144,7 +144,7 @@ CASES = {
         None,
     ),
     "lr_too_low": (2.3 - 0.02 * EPOCHS, 2.31 - 0.02 * EPOCHS, None, None),
-    "val_below_train": (SMOOTH, SMOOTH + 0.05, SMOOTH + 0.3, None),
+    "val_below_running_train": (SMOOTH, SMOOTH + 0.05, SMOOTH + 0.3, None),
     "loss_acc_disagree": (
         SMOOTH * 0.01,
         0.15 + 0.02 * np.abs(EPOCHS - 10),
@@ -190,18 +190,26 @@ def test_diagnose_reports_divergence_without_raising_or_warning():
     assert not result.loss_acc_disagree
 
 
-def test_acceptable_gap_needs_a_fit_a_small_gap_and_slow_growth():
-    def verdict(pattern: str, gap: float, growth: float) -> bool:
-        diagnosis = Diagnosis(pattern, 5, gap, growth, False)
-        return acceptable_gap(diagnosis, max_gap=0.1, max_growth=0.002)
+def test_acceptable_run_judges_the_validation_loss_and_the_gap():
+    policy = {"max_val_loss": 0.3, "max_gap": 0.2, "max_growth": 0.002}
 
-    assert verdict("healthy", 0.05, 0.0)
-    assert verdict("healthy", 0.1, 0.002)
-    assert verdict("val_below_train", -0.5, 0.0)
-    assert not verdict("healthy", 0.11, 0.0)
-    assert not verdict("overfitting", 0.05, 0.01)
-    for not_fitted in ("underfitting", "lr_too_low", "lr_too_high"):
-        assert not verdict(not_fitted, 0.0, 0.0)
+    def accepted(train, val, **options) -> bool:
+        return acceptable_run(curves(train, val), **{**policy, **options})
+
+    fitted = decay(2.3, 0.05)
+    assert accepted(fitted, fitted + 0.1)
+    assert accepted(fitted, fitted + 0.2)
+    assert accepted(fitted, fitted - 0.5)
+    assert not accepted(fitted, fitted + 0.21)
+    assert not accepted(fitted * 6, fitted * 6 + 0.05)
+    widening = fitted + 0.1 + 0.01 * np.maximum(EPOCHS - 25, 0)
+    assert not accepted(fitted, widening)
+    assert accepted(fitted, widening, window=30, max_growth=0.01)
+    assert not accepted(decay(2.3, 1.2, 0.5), decay(2.3, 1.2, 0.5))
+    nan_tail = np.r_[fitted[:-2], math.nan, math.nan]
+    assert not accepted(nan_tail, nan_tail)
+    with pytest.raises(ValueError, match="epochs"):
+        accepted(fitted[:3], fitted[:3])
 
 
 def test_load_curve_bank_splits_and_types():

@@ -12,7 +12,6 @@ from gaplab.diagnose import (
     ACC_TOLERANCE,
     BELOW,
     FALLING,
-    HIGH,
     MIN_DELTA,
     SPIKE,
     WINDOW,
@@ -22,6 +21,7 @@ from gaplab.diagnose import (
     loss_acc_disagree,
 )
 from gaplab.training import History
+from gaplab.verdict import FITTED_FRACTION, fitted
 from tests.notebook_tools import grade_answer
 
 ASSIGNMENT = "04-diagnosing"
@@ -168,11 +168,11 @@ def diagnose_by_features(
         diverged = not np.isfinite([train, running, val]).all()
         climb = np.max(train - np.minimum.accumulate(train))
         trend = np.polyfit(np.arange(window), train[-window:], deg=1)[0]
-    not_fitted = train[-1] > HIGH * first
+    not_fitted = not train[-1] <= FITTED_FRACTION * first
     rose = val[-1] - val[onset - 1] > min_delta
     features = {
         "lr_too_high": diverged or climb > SPIKE * first or train[-1] > first,
-        "val_below_train": val[-window:].mean()
+        "val_below_running_train": val[-window:].mean()
         < (1 - BELOW) * running[-window:].mean(),
         "lr_too_low": not_fitted and -trend > FALLING * first,
         "underfitting": not_fitted,
@@ -220,8 +220,8 @@ def diagnose_variant(**changes: Any) -> Callable[..., Diagnosis]:
             if climb > SPIKE * first or train[-1] > first:
                 return "lr_too_high"
             if val[-window:].mean() < (1 - BELOW) * running[-window:].mean():
-                return "val_below_train"
-            if train[-1] > HIGH * first:
+                return "val_below_running_train"
+            if not fitted(history):
                 if changes.get("split_rule_3", True):
                     falling = -np.polyfit(
                         np.arange(window), train[-window:], 1
@@ -251,7 +251,7 @@ def test_diagnose_alternative_passes():
 @pytest.mark.parametrize(
     ("changes", "message"),
     [
-        ({"eval_train_for_rule_2": True}, "val_below_train runs"),
+        ({"eval_train_for_rule_2": True}, "val_below_running_train runs"),
         ({"split_rule_3": False}, "lr_too_low runs"),
         ({"guard_nan": False}, "overflowed to inf was diagnosed"),
         ({"validate": False}, "check_history"),
@@ -269,74 +269,79 @@ def test_diagnose_solution_logic_passes_unchanged():
     grade("diagnose", diagnose_variant())
 
 
-# Exercise 4: acceptable_gap --------------------------------------------
+# Exercise 4: acceptable_run --------------------------------------------
 
 
 def policy_if_chain(
-    diagnosis: Diagnosis, max_gap: float, max_growth: float
+    history: History,
+    max_val_loss: float,
+    max_gap: float,
+    max_growth: float,
+    window: int = WINDOW,
 ) -> bool:
-    if diagnosis.pattern in {"underfitting", "lr_too_low", "lr_too_high"}:
+    """A correct alternative: the fit by its formula, early returns."""
+    train = history.train_loss
+    if not train[-1] <= FITTED_FRACTION * train[0]:
         return False
-    if diagnosis.final_gap > max_gap:
+    if not history.val_loss[-1] <= max_val_loss:
         return False
-    return bool(diagnosis.gap_growth <= max_growth)
+    if not history.gap[-1] <= max_gap:
+        return False
+    return bool(gap_growth(history, window) <= max_growth)
 
 
-def policy_ignores_fit(
-    diagnosis: Diagnosis, max_gap: float, max_growth: float
-) -> bool:
-    return (
-        diagnosis.final_gap <= max_gap and diagnosis.gap_growth <= max_growth
-    )
+def policy_variant(**changes: Any) -> Callable[..., bool]:
+    """The policy with one part changed, to make mistakes."""
+
+    def wrong(
+        history: History,
+        max_val_loss: float,
+        max_gap: float,
+        max_growth: float,
+        window: int = WINDOW,
+    ) -> bool:
+        gap = history.gap[-1]
+        if changes.get("absolute_gap"):
+            gap = abs(gap)
+        growth = gap_growth(history, changes.get("window", window))
+        parts = {
+            "fit": fitted(history),
+            "val": history.val_loss[-1] <= max_val_loss,
+            "gap": gap <= max_gap,
+            "growth": growth <= changes.get("max_growth", max_growth),
+        }
+        if changes.get("nan_unsafe"):
+            parts["val"] = not history.val_loss[-1] > max_val_loss
+            parts["fit"] = True
+        if changes.get("strict"):
+            parts["val"] = history.val_loss[-1] < max_val_loss
+            parts["gap"] = gap < max_gap
+        for part in changes.get("skip", ()):
+            del parts[part]
+        return all(parts.values())
+
+    return wrong
 
 
-def policy_absolute_gap(
-    diagnosis: Diagnosis, max_gap: float, max_growth: float
-) -> bool:
-    return policy_if_chain(
-        replace_gap(diagnosis, abs(diagnosis.final_gap)), max_gap, max_growth
-    )
-
-
-def policy_ignores_growth(
-    diagnosis: Diagnosis, max_gap: float, max_growth: float
-) -> bool:
-    return policy_if_chain(diagnosis, max_gap, max_growth=float("inf"))
-
-
-def policy_strict(
-    diagnosis: Diagnosis, max_gap: float, max_growth: float
-) -> bool:
-    return (
-        policy_if_chain(diagnosis, max_gap, max_growth)
-        and diagnosis.final_gap < max_gap
-        and diagnosis.gap_growth < max_growth
-    )
-
-
-def replace_gap(diagnosis: Diagnosis, gap: float) -> Diagnosis:
-    return Diagnosis(
-        diagnosis.pattern,
-        diagnosis.onset_epoch,
-        gap,
-        diagnosis.gap_growth,
-        diagnosis.loss_acc_disagree,
-    )
-
-
-def test_acceptable_gap_alternative_passes():
-    grade("acceptable_gap", policy_if_chain)
+def test_acceptable_run_alternative_passes():
+    grade("acceptable_run", policy_if_chain)
 
 
 @pytest.mark.parametrize(
-    ("wrong", "message"),
+    ("changes", "message"),
     [
-        (policy_ignores_fit, "underfitting does not count"),
-        (policy_absolute_gap, "absolute value"),
-        (policy_ignores_growth, "more than max_growth"),
-        (policy_strict, "at most means <="),
+        ({"skip": ("fit",)}, "not fitted its training data"),
+        ({"skip": ("val",)}, "above max_val_loss"),
+        ({"skip": ("gap",)}, "above max_gap"),
+        ({"skip": ("growth",)}, "more than max_growth"),
+        ({"absolute_gap": True}, "absolute value"),
+        ({"strict": True}, "'at most' means <="),
+        ({"nan_unsafe": True}, "diverged"),
+        ({"window": WINDOW}, "last `window` epochs"),
+        ({"max_growth": 0.002}, "pass max_growth on"),
     ],
+    ids=lambda value: str(value)[:30],
 )
-def test_acceptable_gap_mistakes_fail(wrong, message):
+def test_acceptable_run_mistakes_fail(changes, message):
     with pytest.raises(AssertionError, match=message):
-        grade("acceptable_gap", wrong)
+        grade("acceptable_run", policy_variant(**changes))

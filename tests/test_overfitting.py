@@ -11,94 +11,17 @@ from gaplab.checks.overfitting import check_can_overfit_one_batch
 from gaplab.data import Dataset, Split, load_digits, load_moons
 from gaplab.models import mlp
 from gaplab.overfitting import (
-    OVERFIT_MIN_RISE,
-    OVERFIT_MIN_TRAIN_ACC,
-    UNDERFIT_MAX_TRAIN_ACC,
-    UNDERFIT_MIN_LOSS,
     MemorisationTracker,
     can_overfit_one_batch,
     count_parameters,
     memorised_flips,
-    overfits,
     plot_decision_boundary,
     plot_digits,
     predict_classes,
-    underfits,
-    val_loss_rise,
     with_shuffled_labels,
 )
 from gaplab.training import History
 from gaplab.utils import seed_everything
-
-
-def make_history(train_loss, val_loss, train_acc, val_acc=None) -> History:
-    """A classification History with the given per-epoch numbers."""
-    n = len(train_loss)
-    return History(
-        epoch=list(range(1, n + 1)),
-        train_loss=list(train_loss),
-        val_loss=list(val_loss),
-        train_acc=list(train_acc),
-        val_acc=list(val_acc) if val_acc is not None else [0.5] * n,
-    )
-
-
-# ------------------------------------------------------------- criteria
-
-
-def test_the_criteria_constants_are_sensible():
-    assert 0.9 < OVERFIT_MIN_TRAIN_ACC <= 1.0
-    assert OVERFIT_MIN_RISE > 0
-    assert 0.1 < UNDERFIT_MAX_TRAIN_ACC < OVERFIT_MIN_TRAIN_ACC
-    assert 0 < UNDERFIT_MIN_LOSS < torch.log(torch.tensor(10.0)).item()
-
-
-def test_val_loss_rise_is_final_minus_minimum():
-    history = make_history([2, 1, 0.5], [1.0, 0.4, 0.7], [0.5, 0.9, 1.0])
-    assert val_loss_rise(history) == pytest.approx(0.3)
-    still_falling = make_history([2, 1], [1.0, 0.4], [0.5, 0.9])
-    assert val_loss_rise(still_falling) == 0.0
-
-
-def test_overfits_needs_both_memorisation_and_a_rise():
-    rise = OVERFIT_MIN_RISE
-    history = make_history(
-        [1.0, 0.1, 0.01], [0.8, 0.5, 0.5 + 2 * rise], [0.6, 0.95, 1.0]
-    )
-    assert overfits(history)
-    too_little_rise = make_history(
-        [1.0, 0.1, 0.01], [0.8, 0.5, 0.5 + rise / 2], [0.6, 0.95, 1.0]
-    )
-    assert not overfits(too_little_rise)
-    not_memorised = make_history(
-        [1.0, 0.5, 0.4], [0.8, 0.5, 0.5 + 2 * rise], [0.6, 0.8, 0.9]
-    )
-    assert not overfits(not_memorised)
-    assert overfits(not_memorised, min_train_acc=0.85)
-
-
-def test_a_large_gap_without_a_rise_is_not_overfitting():
-    history = make_history([1.0, 0.1, 0.001], [2.0, 1.5, 1.4], [0.5, 1, 1])
-    assert history.gap[-1] > 1.0
-    assert not overfits(history)
-
-
-def test_underfits_needs_low_accuracy_and_both_losses_high():
-    high = UNDERFIT_MIN_LOSS + 0.5
-    low = UNDERFIT_MIN_LOSS - 0.5
-    assert underfits(make_history([2.2, high], [2.2, high], [0.2, 0.4]))
-    assert not underfits(make_history([2.2, high], [2.2, high], [0.2, 0.9]))
-    assert not underfits(make_history([2.2, low], [2.2, high], [0.2, 0.4]))
-    assert not underfits(make_history([2.2, high], [2.2, low], [0.2, 0.4]))
-
-
-def test_the_criteria_reject_histories_they_cannot_judge():
-    with pytest.raises(ValueError, match="empty"):
-        overfits(History())
-    regression = make_history([1.0], [1.0], [None], val_acc=[None])
-    for criterion in (overfits, underfits, val_loss_rise):
-        with pytest.raises(ValueError, match="classification"):
-            criterion(regression)
 
 
 def test_count_parameters_counts_weights_and_biases_that_train():

@@ -16,13 +16,14 @@ from typing import Any
 
 import numpy as np
 
+from gaplab.checks.own_work import suggests_reference
 from gaplab.diagnose import (
     MIN_DELTA,
     PATTERNS,
     WINDOW,
     BankEntry,
     Diagnosis,
-    acceptable_gap,
+    acceptable_run,
     diagnose,
     gap_growth,
     history_from_curves,
@@ -104,6 +105,7 @@ def growth_mistakes(history: History, window: int) -> dict[str, float]:
     }
 
 
+@suggests_reference("gap_growth")
 def check_gap_growth(gap_growth_fn: Callable[..., float]) -> None:
     """Check the learner's gap_growth(history, window=WINDOW)."""
     history = growth_history()
@@ -243,6 +245,7 @@ def disagree_cases() -> list[DisagreeCase]:
     ]
 
 
+@suggests_reference("loss_acc_disagree")
 def check_loss_acc_disagree(disagree_fn: Callable[..., bool]) -> None:
     """Check the learner's loss_acc_disagree(history, min_delta, ...)."""
     for case in disagree_cases():
@@ -277,15 +280,16 @@ PATTERN_HINTS = {
     "catch them",
     "overfitting": "rule 4: the validation loss ended more than min_delta "
     "above its value at the onset while the accuracy fell",
-    "underfitting": "rule 3: the training loss ends above HIGH times its "
-    "first value and has stopped falling",
+    "underfitting": "rule 3: the run has not fitted its training data "
+    "(not fitted(history)) and its training loss has stopped falling",
     "lr_too_high": "rule 1: a loss is inf or nan, or the training loss "
     "climbs above its best so far by more than SPIKE times its first "
     "value, or ends above its first value",
-    "lr_too_low": "rule 3: the training loss ends above HIGH times its "
-    "first value and still falls by more than FALLING times its first "
-    "value per epoch (least-squares slope over the last window epochs)",
-    "val_below_train": "rule 2: compare the validation loss with the "
+    "lr_too_low": "rule 3: the run has not fitted its training data "
+    "(not fitted(history)) and its training loss still falls by more "
+    "than FALLING times its first value per epoch (least-squares slope "
+    "over the last window epochs)",
+    "val_below_running_train": "rule 2: compare the validation loss with the "
     "RUNNING training loss (train mode, dropout on); in the dropout runs "
     "the eval-mode training loss is below validation",
     "loss_acc_disagree": "rule 4: the validation loss rose after the onset "
@@ -398,6 +402,7 @@ def check_patterns(diagnose_fn: Callable[..., Diagnosis]) -> float:
     return float(accuracy)
 
 
+@suggests_reference("diagnose")
 def check_diagnose(diagnose_fn: Callable[..., Diagnosis]) -> None:
     """Check the learner's diagnose(history, min_delta, window)."""
     check_rejects(diagnose_fn)
@@ -425,91 +430,156 @@ def check_diagnose(diagnose_fn: Callable[..., Diagnosis]) -> None:
     )
 
 
+# The policy's thresholds in the hand-built cases.
+POLICY = {"max_val_loss": 0.3, "max_gap": 0.2, "max_growth": 0.002}
+
+
 @dataclass(frozen=True)
 class PolicyCase:
-    """A diagnosis, the policy's expected verdict, and a hint."""
+    """A hand-built run, the thresholds, the expected verdict, a hint."""
 
-    diagnosis: Diagnosis
+    description: str
+    history: History
+    options: dict[str, Any]
     expected: bool
     hint: str
 
 
+def policy_history(
+    last_train: float, last_gap: float, growth: float = 0.0
+) -> History:
+    """An 8-epoch run: training loss from 2.0 straight down to
+    `last_train`, a gap that ends at `last_gap` and grows by exactly
+    `growth` per epoch."""
+    train = np.linspace(2.0, last_train, 8)
+    gap = last_gap - growth * np.arange(7, -1, -1)
+    return history_from_curves(train.tolist(), (train + gap).tolist())
+
+
 def policy_cases() -> list[PolicyCase]:
-    """Diagnoses around max_gap=0.1 and max_growth=0.002."""
-
-    def run(pattern: str, gap: float, growth: float) -> Diagnosis:
-        return Diagnosis(pattern, 10, gap, growth, False)
-
+    """Runs that each fail one part of the policy, or sit on its edge."""
+    fast = history_from_curves(
+        [2.0, 1.0, 0.6, 0.4, 0.3, 0.25, 0.2, 0.15],
+        [2.1, 1.1, 0.7, 0.6, 0.42, 0.35, 0.3, 0.28],
+    )
     return [
         PolicyCase(
-            run("healthy", 0.05, 0.0005),
+            "a fitted run, validation loss 0.2, gap 0.1 growing 0.0005",
+            policy_history(0.1, 0.1, 0.0005),
+            POLICY,
             True,
-            "a small, steady gap of a healthy run is acceptable",
+            "a fitted run with a low validation loss and a small, steady "
+            "gap is one to keep",
         ),
         PolicyCase(
-            run("healthy", 0.15, 0.0),
+            "a fitted run, validation loss 0.4, gap 0.1",
+            policy_history(0.3, 0.1),
+            POLICY,
             False,
-            "the final gap 0.15 is above max_gap",
+            "its validation loss 0.4 is above max_val_loss: a small gap "
+            "does not make a poor model acceptable",
         ),
         PolicyCase(
-            run("loss_acc_disagree", 0.05, 0.005),
+            "a fitted run, validation loss 0.28, gap 0.25",
+            policy_history(0.03, 0.25),
+            POLICY,
             False,
-            "the gap grows by 0.005 per epoch, more than max_growth: a "
+            "its final gap 0.25 is above max_gap",
+        ),
+        PolicyCase(
+            "a fitted run, gap 0.1 growing 0.005 per epoch",
+            policy_history(0.1, 0.1, 0.005),
+            POLICY,
+            False,
+            "its gap grows by 0.005 per epoch, more than max_growth: a "
             "small gap that widens fast will not stay small",
         ),
         PolicyCase(
-            run("healthy", 0.1, 0.002),
+            "a run whose training loss ends at 0.6 of its start, "
+            "validation loss 0.25",
+            policy_history(1.2, -0.95),
+            POLICY,
+            False,
+            "it has not fitted its training data (gaplab.verdict's "
+            "fitted(history) is False): keep only runs that fitted",
+        ),
+        PolicyCase(
+            "a fitted run with validation loss 0.25 below training (gap "
+            "-0.1)",
+            policy_history(0.35, -0.1),
+            POLICY,
             True,
-            "at most means <=: a gap equal to max_gap and a growth equal "
-            "to max_growth are acceptable",
+            "a negative gap is no reason to reject a run: do not take its "
+            "absolute value",
         ),
         PolicyCase(
-            run("underfitting", 0.01, 0.0),
-            False,
-            "an underfitting run has a tiny gap because it fits nothing: "
-            "closing the gap by underfitting does not count",
-        ),
-        PolicyCase(
-            run("lr_too_low", 0.0, 0.0),
-            False,
-            "a run with too low a learning rate has not fitted yet: its "
-            "small gap is no success",
-        ),
-        PolicyCase(
-            run("lr_too_high", math.nan, math.nan),
-            False,
-            "a run that diverged is never acceptable",
-        ),
-        PolicyCase(
-            run("val_below_train", -0.3, -0.001),
+            "a run with validation loss and gap exactly at the limits",
+            policy_history(0.125, 0.125),
+            {"max_val_loss": 0.25, "max_gap": 0.125, "max_growth": 0.0},
             True,
-            "a negative gap (validation below training) is no reason to "
-            "reject a run: do not take its absolute value",
+            "'at most' means <=: a validation loss equal to max_val_loss, "
+            "a gap equal to max_gap and a growth equal to max_growth are "
+            "acceptable",
+        ),
+        PolicyCase(
+            "a run whose losses became nan",
+            history_from_curves(
+                [2.0, 1.0, 0.5, 0.3, math.nan, math.nan],
+                [2.0, 1.1, 0.6, 0.4, math.nan, math.nan],
+            ),
+            POLICY,
+            False,
+            "a run that diverged is never acceptable: a comparison with "
+            "nan is False, so do not write not (loss > max)",
+        ),
+        PolicyCase(
+            "a run whose gap shrinks over its last 5 epochs",
+            fast,
+            POLICY,
+            True,
+            "over the last 5 epochs (the default window) its gap shrinks "
+            "by 0.016 per epoch",
+        ),
+        PolicyCase(
+            "the same run with window=3",
+            fast,
+            {**POLICY, "window": 3},
+            False,
+            "measure the growth over the last `window` epochs: over the "
+            "last 3 the gap grows by 0.015 per epoch",
+        ),
+        PolicyCase(
+            "the same run with window=3 and max_growth=0.1",
+            fast,
+            {**POLICY, "window": 3, "max_growth": 0.1},
+            True,
+            "pass max_growth on instead of a fixed number",
         ),
     ]
 
 
-def check_acceptable_gap(policy_fn: Callable[..., bool]) -> None:
-    """Check the learner's acceptable_gap(diagnosis, max_gap, max_growth)."""
+def check_acceptable_run(policy_fn: Callable[..., bool]) -> None:
+    """Check the learner's acceptable_run(history, max_val_loss, max_gap,
+    max_growth, window)."""
     for case in policy_cases():
-        got = policy_fn(case.diagnosis, max_gap=0.1, max_growth=0.002)
+        got = policy_fn(case.history, **case.options)
         if got not in (True, False) or bool(got) != case.expected:
-            d = case.diagnosis
             raise AssertionError(
-                f"acceptable_gap on a {d.pattern} run with final gap "
-                f"{d.final_gap} and growth {d.gap_growth} (max_gap=0.1, "
-                f"max_growth=0.002): expected {case.expected}, got "
-                f"{got!r}. Hint: {case.hint}."
+                f"acceptable_run on {case.description} ({case.options}): "
+                f"expected {case.expected}, got {got!r}. Hint: "
+                f"{case.hint}."
             )
+    settings = (
+        {"max_val_loss": 0.3, "max_gap": 0.2, "max_growth": 0.002},
+        {"max_val_loss": 0.5, "max_gap": 0.1, "max_growth": 0.01, "window": 3},
+    )
     for run in shown_runs():
-        found = diagnose(run.history)
-        for max_gap, max_growth in ((0.1, 0.002), (0.3, 0.01)):
-            expected = acceptable_gap(found, max_gap, max_growth)
-            got = policy_fn(found, max_gap=max_gap, max_growth=max_growth)
+        for options in settings:
+            expected = acceptable_run(run.history, **options)
+            got = policy_fn(run.history, **options)
             if got != expected:
                 raise AssertionError(
-                    f"acceptable_gap(diagnose({run.id}), max_gap={max_gap}, "
-                    f"max_growth={max_growth}): expected {expected}, got "
-                    f"{got!r}"
+                    f"acceptable_run on the shown run {run.id} with "
+                    f"{options}: expected {expected}, got {got!r}"
                 )
-    print("acceptable_gap: all verdicts as expected.")
+    print("acceptable_run: all verdicts as expected.")

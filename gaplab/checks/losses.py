@@ -20,6 +20,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from gaplab.checks.own_work import suggests_reference
 from gaplab.data import load_diabetes, load_digits
 
 LossFunction = Callable[..., Any]
@@ -340,6 +341,7 @@ MSE_MISTAKES: dict[str, Mistake] = {
 }
 
 
+@suggests_reference("mse")
 def check_mse(fn: LossFunction) -> None:
     """Check `fn(predictions, targets, reduction=...)` against
     torch.nn.functional.mse_loss."""
@@ -357,6 +359,7 @@ MAE_MISTAKES: dict[str, Mistake] = {
 }
 
 
+@suggests_reference("mae")
 def check_mae(fn: LossFunction) -> None:
     """Check `fn(predictions, targets, reduction=...)` against
     torch.nn.functional.l1_loss."""
@@ -433,6 +436,7 @@ HUBER_MISTAKES: dict[str, Mistake] = {
 }
 
 
+@suggests_reference("huber")
 def check_huber(fn: LossFunction) -> None:
     """Check `fn(predictions, targets, delta=..., reduction=...)` against
     torch.nn.functional.huber_loss, with the default delta and others."""
@@ -508,6 +512,7 @@ def extreme_logits_case(
     )
 
 
+@suggests_reference("cross_entropy")
 def check_cross_entropy(fn: LossFunction) -> None:
     """Check `fn(logits, targets, reduction=...)` against
     torch.nn.functional.cross_entropy, large logits included."""

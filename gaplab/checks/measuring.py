@@ -27,6 +27,7 @@ from matplotlib.axes import Axes
 from torch import nn
 
 from gaplab.checks import fail
+from gaplab.checks.own_work import suggests_reference
 from gaplab.data import Dataset, Split
 from gaplab.training import Evaluation, History
 
@@ -400,6 +401,7 @@ def diagnose_accuracy(
     )
 
 
+@suggests_reference("evaluate")
 @seeded
 def check_evaluate(evaluate: Callable[..., Any]) -> None:
     """Check `evaluate(model, split, loss_fn, batch_size) -> Evaluation`.
@@ -546,6 +548,7 @@ def diagnose_running_loss(got: float, steps: list[Step], n: int) -> None:
     )
 
 
+@suggests_reference("train_one_epoch")
 @seeded
 def check_train_one_epoch(train_one_epoch: Callable[..., Any]) -> None:
     """Check `train_one_epoch(model, split, loss_fn, optimizer, batch_size)
@@ -651,6 +654,7 @@ def diagnose_epoch_losses(
     )
 
 
+@suggests_reference("train")
 @seeded
 def check_train(train: Callable[..., Any]) -> None:
     """Check `train(model, data, loss_fn, optimizer, epochs, batch_size)
@@ -778,6 +782,7 @@ def loss_axes(result: Any) -> tuple[Any, Axes]:
     return fig, ax
 
 
+@suggests_reference("plot_curves")
 @seeded
 def check_plot_curves(plot_curves: Callable[..., Any]) -> None:
     """Check `plot_curves(history) -> (fig, axes)`: the loss axes show the

@@ -2,7 +2,7 @@
 
 The two configuration exercises are graded by what their runs do: each
 check trains the learner's `RunConfig` from a fixed seed and applies the
-lesson's criteria (`overfits`, `underfits` in gaplab.overfitting). The
+course's definitions (`overfits`, `underfits` in gaplab.verdict). The
 sanity-check exercise is graded on pipelines whose answer is known: one
 that works, and broken ones that look as if they train.
 """
@@ -18,6 +18,7 @@ import torch
 from torch import nn
 
 from gaplab.checks import fail
+from gaplab.checks.own_work import suggests_reference
 from gaplab.data import Split, load_digits
 from gaplab.experiments import (
     RunConfig,
@@ -26,18 +27,17 @@ from gaplab.experiments import (
     run_experiment,
 )
 from gaplab.models import mlp
-from gaplab.overfitting import (
-    OVERFIT_MIN_RISE,
-    OVERFIT_MIN_TRAIN_ACC,
-    UNDERFIT_MAX_TRAIN_ACC,
-    UNDERFIT_MIN_LOSS,
-    count_parameters,
+from gaplab.overfitting import count_parameters
+from gaplab.training import History, evaluate
+from gaplab.utils import seed_everything
+from gaplab.verdict import (
+    FITTED_FRACTION,
+    MIN_DELTA,
     overfits,
+    training_loss_fraction,
     underfits,
     val_loss_rise,
 )
-from gaplab.training import History, evaluate
-from gaplab.utils import seed_everything
 
 CHECK_SEED = 0
 # Exercise 1 overfits with a small network, exercise 2 underfits with a
@@ -92,59 +92,42 @@ def checked_parameters(config: RunConfig) -> int:
 
 
 def describe(history: History) -> str:
-    """The final numbers of a run that the criteria look at."""
+    """The numbers of a run that the definitions look at."""
     return (
-        f"training accuracy {history.train_acc[-1]:.3f}, training loss "
-        f"{history.train_loss[-1]:.3f}, validation loss "
-        f"{history.val_loss[-1]:.3f} (minimum {min(history.val_loss):.3f} "
-        f"at epoch {history.best_epoch()} of {len(history)})"
+        f"training loss {history.train_loss[0]:.3f} after epoch 1, "
+        f"{history.train_loss[-1]:.3f} at the end "
+        f"({training_loss_fraction(history):.3f} of its start); "
+        f"validation loss {history.val_loss[-1]:.3f} at the end, "
+        f"{val_loss_rise(history):.3f} above its value at the onset "
+        f"(epoch {history.best_epoch(MIN_DELTA)} of {len(history)})"
     )
 
 
 def why_not_overfitting(history: History) -> str:
-    """Which part of the overfitting criterion a run misses, and what
-    would change that."""
-    if history.train_acc[-1] < OVERFIT_MIN_TRAIN_ACC:
+    """Which part of the overfitting definition a run misses, and which
+    levers would change that."""
+    if underfits(history):
         return (
-            f"the run has not memorised its training set: "
-            f"{describe(history)}. Overfitting needs training accuracy >= "
-            f"{OVERFIT_MIN_TRAIN_ACC}: give the small net fewer samples to "
-            "memorise, more epochs or a larger learning rate"
+            f"the run has not fitted its training data: {describe(history)}."
+            f" Overfitting needs a training loss that ends at most "
+            f"{FITTED_FRACTION} of its start: give the small net less to "
+            "memorise, more steps or larger ones"
         )
     return (
-        f"validation loss ends only {val_loss_rise(history):.3f} above its "
-        f"minimum (needs >= {OVERFIT_MIN_RISE}): {describe(history)}. Make "
-        "memorising cost more: train longer past the minimum, use fewer "
-        "training samples or more label noise"
+        f"the validation loss did not rise by more than {MIN_DELTA} after "
+        f"its onset: {describe(history)}. Make memorising cost more: train "
+        "longer past the onset, or give it samples whose labels do not "
+        "generalise"
     )
 
 
 def why_not_underfitting(history: History) -> str:
-    """Which part of the underfitting criterion a run misses."""
-    if history.train_acc[-1] >= UNDERFIT_MAX_TRAIN_ACC:
-        return (
-            f"the run fits its training set too well to call it "
-            f"underfitting: {describe(history)}. Underfitting needs "
-            f"training accuracy below {UNDERFIT_MAX_TRAIN_ACC}: keep the "
-            "optimiser from making progress (too few steps, too small a "
-            "learning rate)"
-        )
-    low = [
-        name
-        for name, loss in (
-            ("training", history.train_loss[-1]),
-            ("validation", history.val_loss[-1]),
-        )
-        if loss <= UNDERFIT_MIN_LOSS
-    ]
-    losses = " and ".join(low) + (
-        " losses are" if len(low) > 1 else " loss is"
-    )
+    """Why a run does not underfit, and which levers would change that."""
     return (
-        f"the final {losses} not above {UNDERFIT_MIN_LOSS}: "
-        f"{describe(history)}. An underfit model has high losses on both "
-        "splits; this one has learned part of the task (low training "
-        "accuracy on noisy labels is not underfitting)"
+        f"the run fitted its training data: {describe(history)}. "
+        f"Underfitting means a training loss that ends above "
+        f"{FITTED_FRACTION} of its start: keep the optimiser from making "
+        "progress"
     )
 
 
@@ -157,7 +140,7 @@ def check_overfit_config(config: Any) -> None:
         fail(
             f"hidden={config.hidden} gives {parameters:,} parameters; this "
             f"exercise allows at most {MAX_PARAMETERS_TO_OVERFIT:,}: use "
-            "e.g. one hidden layer of 16 units, and let the data and the "
+            "fewer or narrower hidden layers, and let the data and the "
             "training do the overfitting"
         )
     _, history = run_experiment(config, seed=CHECK_SEED)
@@ -165,8 +148,7 @@ def check_overfit_config(config: Any) -> None:
         fail(why_not_overfitting(history))
     print(
         f"check_overfit_config passed: {parameters:,} parameters, "
-        f"{describe(history)}; validation loss rose "
-        f"{val_loss_rise(history):.3f}."
+        f"{describe(history)}."
     )
 
 
@@ -256,6 +238,7 @@ def call_sanity_check(
     return result, loss
 
 
+@suggests_reference("can_overfit_one_batch")
 def check_can_overfit_one_batch(function: Callable[..., Any]) -> None:
     """Check exercise 3: True for a working pipeline, False for broken
     ones, and `steps` and `max_loss` are honoured."""
