@@ -22,10 +22,11 @@ from tests.claims import (
 
 
 def claim_id(value: object) -> str:
-    """Test ids such as `01-losses/every_gap_is_positive/seed0`."""
+    """Test ids such as `01-losses/every_gap_is_positive-seed0`, which
+    `pytest -k` can select by lesson, claim or seed."""
     if isinstance(value, Claim):
         return f"{value.lesson}/{value.name}"
-    return "as-written" if value is None else f"seed{value}"
+    return "as_written" if value is None else f"seed{value}"
 
 
 @pytest.mark.parametrize(("claim", "seed"), all_claims(), ids=claim_id)

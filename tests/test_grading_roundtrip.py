@@ -1,8 +1,11 @@
 """The nbgrader round trip with real nbgrader and a real gradebook.
 
-One class, four students: `full` hands in the solutions and must get full
+One class, six students: `full` hands in the solutions and must get full
 marks; `blank` hands in the lessons untouched and must score 0 on every
-graded cell; `garbled` and `stripped` hand in broken files, which must be
+graded cell; `loads` answers every exercise with the line that loads the
+library's reference, and `wraps` with a function that calls it: both must
+score 0 on those exercises, with the message that asks for their own
+code; `garbled` and `stripped` hand in broken files, which must be
 reported clearly without stopping anyone else's grading.
 """
 
@@ -13,16 +16,41 @@ import nbformat
 import pytest
 from nbgrader.api import Gradebook
 
+from gaplab.checks.own_work import EXERCISES
 from tests.grading import run_grader
-from tests.notebook_tools import lesson_notebooks, solution_notebooks
+from tests.notebook_tools import (
+    grade_id,
+    lesson_notebooks,
+    read_notebook,
+    solution_notebooks,
+    with_answers,
+    wrapper_source,
+)
 
 ASSIGNMENTS = [p.parent.name for p in solution_notebooks()]
+# How the students who hand in the library's references answer.
+BORROWERS = {
+    "loads": lambda load_line: load_line,
+    "wraps": wrapper_source,
+}
 
 
 def hand_in(folder, student, notebook_path):
     target = folder / student / notebook_path.parent.name
     target.mkdir(parents=True, exist_ok=True)
     return shutil.copy(notebook_path, target / notebook_path.name)
+
+
+def hand_in_references(folder, student, notebook_path, answer):
+    """The lesson with every answer that has a library reference replaced
+    by `answer(load_line)`."""
+    answers = {
+        name: answer(entry.load_line)
+        for name, entry in EXERCISES.items()
+        if entry.lesson == notebook_path.parent.name
+    }
+    path = hand_in(folder, student, notebook_path)
+    nbformat.write(with_answers(read_notebook(path), answers), path)
 
 
 def strip_nbgrader_metadata(path):
@@ -42,6 +70,8 @@ def graded(tmp_path_factory):
         hand_in(folder, "full", path)
     for path in lesson_notebooks():
         hand_in(folder, "blank", path)
+        for student, answer in BORROWERS.items():
+            hand_in_references(folder, student, path, answer)
     first_lesson = lesson_notebooks()[0]
     hand_in(folder, "garbled", first_lesson).write_text("{not json")
     strip_nbgrader_metadata(hand_in(folder, "stripped", first_lesson))
@@ -79,6 +109,29 @@ def test_a_blank_lesson_scores_zero_on_every_graded_cell(graded, assignment):
 
 
 @pytest.mark.notebook
+@pytest.mark.parametrize("student", BORROWERS)
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_handing_in_the_references_scores_zero(graded, assignment, student):
+    work, _ = graded
+    _, _, cells = submission(work, assignment, student)
+    covered = [
+        f"{name}_tests"
+        for name, entry in EXERCISES.items()
+        if entry.lesson == assignment
+    ]
+    assert covered and {cells[cell] for cell in covered} == {0}, cells
+    autograded = read_notebook(
+        work / "autograded" / student / assignment / f"{assignment}.ipynb"
+    )
+    for cell in autograded.cells:
+        if grade_id(cell) in covered:
+            errors = [o for o in cell.outputs if o.output_type == "error"]
+            assert errors and "asks for your own code" in (
+                errors[0].evalue
+            ), (grade_id(cell), errors)
+
+
+@pytest.mark.notebook
 def test_broken_submissions_are_reported_and_the_rest_still_graded(graded):
     _, result = graded
     assert result.returncode == 1
@@ -97,7 +150,7 @@ def test_export_and_feedback(graded, tmp_path):
     run_grader(work, "export", "--to", str(grades))
     rows = list(csv.DictReader(grades.open()))
     students = {row["student_id"] for row in rows}
-    assert students == {"full", "blank"}
+    assert students == {"full", "blank", *BORROWERS}
     for row in rows:
         expected = row["max_score"] if row["student_id"] == "full" else "0.0"
         assert row["score"] == expected, row

@@ -2,7 +2,7 @@
 alternative answers must pass each real graded cell (visible checks and
 hidden tests), plausible wrong ones must fail it with a message that
 names the mistake. Also the behavioural claim of the lesson: its overfit
-runs meet the overfitting criterion on three seeds."""
+runs overfit, by the course's definition, on three seeds."""
 
 from dataclasses import replace
 
@@ -11,8 +11,8 @@ import torch
 
 from gaplab.data import Split
 from gaplab.experiments import RunConfig, run_experiment
-from gaplab.overfitting import overfits, val_loss_rise
 from gaplab.training import evaluate
+from gaplab.verdict import overfits, training_loss_fraction, val_loss_rise
 from tests.notebook_tools import namespace_before, run_graded_cell
 
 ASSIGNMENT = "03-overfitting"
@@ -42,11 +42,10 @@ def test_the_lesson_overfit_runs_overfit_on_three_seeds(lesson, name):
     for seed in (0, 1, 2):
         history = run_experiment(config, seed=seed)[1]
         print(
-            f"{name} seed {seed}: training accuracy "
-            f"{history.train_acc[-1]:.3f}, training loss "
-            f"{history.train_loss[-1]:.4f}, validation loss rose "
-            f"{val_loss_rise(history):.3f} after epoch "
-            f"{history.best_epoch()}, final gap {history.gap[-1]:.3f}"
+            f"{name} seed {seed}: training loss at "
+            f"{training_loss_fraction(history):.4f} of its start, "
+            f"validation loss rose {val_loss_rise(history):.3f}, final "
+            f"gap {history.gap[-1]:.3f}"
         )
         assert overfits(history), f"{name} does not overfit on seed {seed}"
 
@@ -93,9 +92,9 @@ def test_overfit_configs_that_cannot_be_accepted_fail_before_training(
         run_answer(lesson, OVERFIT, "overfit_config", answer)
 
 
-def test_a_small_net_at_the_default_learning_rate_has_not_memorised(lesson):
+def test_a_small_net_at_the_default_learning_rate_has_not_fitted(lesson):
     slow = RunConfig(n_train=200, label_noise=0.2, hidden=(16,), epochs=100)
-    with pytest.raises(AssertionError, match="has not memorised"):
+    with pytest.raises(AssertionError, match="has not fitted its training"):
         run_answer(lesson, OVERFIT, "overfit_config", slow)
 
 
@@ -103,7 +102,7 @@ def test_memorising_clean_labels_without_a_rise_is_not_overfitting(lesson):
     clean = RunConfig(
         n_train=300, hidden=(16,), lr=1e-2, epochs=100, batch_size=64
     )
-    with pytest.raises(AssertionError, match="ends only .* above its min"):
+    with pytest.raises(AssertionError, match="did not rise by more than"):
         run_answer(lesson, OVERFIT, "overfit_config", clean)
 
 
@@ -129,14 +128,11 @@ def test_alternative_underfit_configs_pass(lesson, changes):
     ("changes", "message"),
     [
         ({"hidden": (2,)}, "gives only 160 parameters"),
-        ({}, "fits its training set too well"),
-        (
-            {"label_noise": 0.4, "epochs": 20},
-            "training and validation losses are not above",
-        ),
+        ({}, "the run fitted its training data"),
+        ({"epochs": 30}, "the run fitted its training data"),
         ({"n_train": None}, "too expensive"),
     ],
-    ids=["tiny net", "overfits", "noisy labels", "too expensive"],
+    ids=["tiny net", "overfits", "shorter", "too expensive"],
 )
 def test_wrong_underfit_configs_fail(lesson, changes, message):
     answer = replace(lesson["big_run"], **changes)

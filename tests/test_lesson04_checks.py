@@ -311,8 +311,13 @@ def policy_variant(**changes: Any) -> Callable[..., bool]:
             "growth": growth <= changes.get("max_growth", max_growth),
         }
         if changes.get("nan_unsafe"):
-            parts["val"] = not history.val_loss[-1] > max_val_loss
-            parts["fit"] = True
+            train = history.train_loss
+            parts = {
+                "fit": not train[-1] > FITTED_FRACTION * train[0],
+                "val": not history.val_loss[-1] > max_val_loss,
+                "gap": not gap > max_gap,
+                "growth": not growth > max_growth,
+            }
         if changes.get("strict"):
             parts["val"] = history.val_loss[-1] < max_val_loss
             parts["gap"] = gap < max_gap

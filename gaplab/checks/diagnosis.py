@@ -504,9 +504,9 @@ def policy_cases() -> list[PolicyCase]:
             "fitted(history) is False): keep only runs that fitted",
         ),
         PolicyCase(
-            "a fitted run with validation loss 0.25 below training (gap "
-            "-0.1)",
-            policy_history(0.35, -0.1),
+            "a fitted run with validation loss 0.1 below training (gap "
+            "-0.3)",
+            policy_history(0.4, -0.3),
             POLICY,
             True,
             "a negative gap is no reason to reject a run: do not take its "

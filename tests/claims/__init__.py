@@ -1,36 +1,47 @@
 """Claims: what the lessons' prose says about computed results, asserted.
 
-A sentence such as "its validation cross-entropy is several times its
-training cross-entropy" is true of the numbers one run of the notebook
-printed. If a library change, a new torch or an edited cell changes those
-numbers, the sentence silently becomes false. A claim ties the sentence to
-a test on the notebook's own values:
+"Every gap in the table is positive" is true of the numbers that one run
+of lesson 01 printed. If a library change, a new torch or an edited cell
+changes those numbers, the sentence silently becomes false. A claim ties
+the sentence to a test on the notebook's own values. Each lesson's claims
+live in tests/claims/lesson_NN.py (NN: the lesson's number):
 
     from tests.claims import Claims, Evidence, Namespace
 
-    claim = Claims("01-losses")  # checked on seeds 0, 1 and 2
+    claim = Claims("01-losses")  # checked with SEED = 0, 1 and 2
 
-    @claim("its validation cross-entropy is several times its training")
-    def validation_several_times_training(ns: Namespace) -> Evidence:
-        ratio = ns["val_loss"] / ns["train_loss"]
-        return ratio >= 2, {"L_val / L_train": ratio}
+    @claim("Every gap in the table is positive")
+    def every_gap_is_positive(ns: Namespace) -> Evidence:
+        gaps = [v - t for t, v in ns["losses"].values()]
+        return all(g > 0 for g in gaps), {"gaps": gaps}
 
 - The sentence is a verbatim fragment of one markdown cell of the solution
-  notebook (compared with whitespace collapsed). If the prose changes, the
-  claim fails until it is revisited.
+  notebook, compared with whitespace collapsed (re-wrapping is harmless).
+  Quote the sentence the check asserts, enough of it to name one place.
+  When the prose changes, the claim fails until someone revisits it.
 - `ns` holds the notebook's variables where the sentence stands: every
-  code cell above that markdown cell has run (a shallow snapshot; see
-  tests.notebook_tools.NotebookRun). A sentence that announces what the
-  code right below it prints ("the cell below shows that ...") takes
-  `@claim(..., below=True)`: `ns` is then read after those code cells.
-- The function returns whether the claim holds and the numbers it measured;
-  a failure shows the lesson, the sentence, the seed and those numbers.
-- Lessons that train set `SEED = 0` in a cell tagged `parameters`; every
-  claim of the lesson must hold with SEED set to each of `Claims.seeds`.
-  A lesson with nothing random passes `seeds=(None,)`: it runs as written.
+  code cell above that markdown cell has run. A sentence that announces
+  what the code cells right below it print takes `@claim(..., below=True)`
+  and reads the variables after those cells. The snapshot is shallow (see
+  tests.notebook_tools.NotebookRun): read values a cell computed, or call
+  the notebook's own functions on its own objects; an object a later
+  cell changes in place is seen as it ends up.
+- The function returns whether the sentence holds and the numbers it
+  measured, by name; a failure prints the lesson, the sentence, the seed
+  and those numbers. Where the prose uses a vague word ("several", "much
+  less"), the docstring says how the check reads it.
+- A lesson that trains sets `SEED = 0` in a code cell of its own, tagged
+  `parameters` (the papermill convention), and every run uses SEED. Each
+  claim must hold with SEED set to every one of `Claims.seeds`. The seed
+  the notebook is written with reuses the run the exercise tests share;
+  each other seed runs the notebook once more per session, without its
+  graded test cells. A lesson with nothing random declares
+  `Claims("NN-name", seeds=(None,))` and runs once, as written.
+- The prose never types a figure the notebook computes: it refers to the
+  printed value, and the claim asserts what the sentence says about it.
 
-Each lesson's claims live in tests/claims/lesson_NN.py; tests/test_claims.py
-checks them all, and `python -m tests.claims` prints how many each lesson has.
+tests/test_claims.py checks every claim on every seed; `python -m
+tests.claims` prints how many claims each lesson asserts.
 """
 
 from __future__ import annotations
@@ -41,13 +52,19 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from tests.notebook_tools import solution_path, solution_run
+from tests.notebook_tools import ROOT, solution_path, solution_run
 
 Namespace = dict[str, Any]
 Evidence = tuple[bool, dict[str, Any]]
 Check = Callable[[Namespace], Evidence]
 
 SEEDS = (0, 1, 2)
+
+
+def seed_label(seed: int | None) -> str:
+    """How messages and test ids name a seed; None: the notebook as
+    written, for a lesson with nothing random."""
+    return "as written" if seed is None else f"SEED = {seed}"
 
 
 def normalise(text: str) -> str:
@@ -106,11 +123,11 @@ def sentence_cell(claim: Claim) -> int:
         if cell.cell_type == "markdown"
         and claim.sentence in normalise(cell.source)
     ]
-    where = f"a markdown cell of {solution_path(claim.lesson).name}"
+    notebook_path = solution_path(claim.lesson).relative_to(ROOT)
     assert holders, (
-        f"lesson {claim.lesson}: the sentence\n    {claim.sentence}\nis no "
-        f"longer in {where}. The prose changed: revisit the claim "
-        f"{claim.name!r} in tests/claims/."
+        f"lesson {claim.lesson}: the sentence\n    {claim.sentence}\nis in "
+        f"no markdown cell of {notebook_path}. If the prose changed, revisit "
+        f"the claim {claim.name!r} in tests/claims/; quote it verbatim."
     )
     assert len(holders) == 1, (
         f"lesson {claim.lesson}: the sentence\n    {claim.sentence}\nis in "
@@ -135,11 +152,14 @@ def reading_point(claim: Claim) -> int:
 
 def show(value: Any) -> str:
     """A measured value as a failure message shows it: floats to four
-    significant digits, sequences element by element."""
+    significant digits, sequences and mappings element by element."""
     if isinstance(value, float):
         return f"{value:.4g}"
     if isinstance(value, list | tuple):
         return "[" + ", ".join(map(show, value)) + "]"
+    if isinstance(value, dict):
+        items = (f"{key!r}: {show(item)}" for key, item in value.items())
+        return "{" + ", ".join(items) + "}"
     return repr(value)
 
 
@@ -154,8 +174,9 @@ def check_claim(claim: Claim, seed: int | None) -> None:
         f"  {name} = {show(value)}" for name, value in measured.items()
     )
     assert holds, (
-        f"lesson {claim.lesson}, SEED = {run.seed}: this sentence no longer "
-        f"holds\n    {claim.sentence}\nmeasured ({claim.name}):\n{numbers}"
+        f"lesson {claim.lesson}, {seed_label(run.seed)}: this sentence no "
+        f"longer holds\n    {claim.sentence}\nmeasured ({claim.name}):\n"
+        f"{numbers}"
     )
 
 

@@ -31,6 +31,7 @@ def table_gaps(ns: Namespace) -> dict[str, float]:
     below=True,
 )
 def constant_prediction_scores_about_one(ns: Namespace) -> Evidence:
+    """Read "about 1" as: within 0.1 of 1, on both splits."""
     diabetes = ns["diabetes"]
     mean = diabetes.train.y.mean()
     scores = {
@@ -44,6 +45,7 @@ def constant_prediction_scores_about_one(ns: Namespace) -> Evidence:
 
 @claim("They can be negative and need not sum to one")
 def logits_are_not_probabilities(ns: Namespace) -> Evidence:
+    """The printed logits of the first training image show both."""
     first = ns["digits_logits"]["train"][0]
     smallest, total = float(first.min()), float(first.sum())
     return smallest < 0 and abs(total - 1) > 0.1, {
@@ -84,7 +86,7 @@ def mse_grows_most(ns: Namespace) -> Evidence:
 
 @claim("MAE and Huber charge it linearly and grow much less.")
 def mae_and_huber_grow_much_less(ns: Namespace) -> Evidence:
-    """"Much less": their growth beyond 1 is at most half of MSE's."""
+    """Read "much less" as: their growth beyond 1 is at most half of MSE's."""
     excess = {name: factor - 1 for name, factor in ns["growth"].items()}
     others = [v for name, v in excess.items() if name != "MSE"]
     return all(v <= excess["MSE"] / 2 for v in others), excess
@@ -175,7 +177,9 @@ def underflow_gives_inf(ns: Namespace) -> Evidence:
 @claim("Your function now survives what broke the naive one:")
 def stable_cross_entropy_survives(ns: Namespace) -> Evidence:
     cross_entropy, logits, labels = (
-        ns["cross_entropy"], ns["logits"], ns["labels"]
+        ns["cross_entropy"],
+        ns["logits"],
+        ns["labels"],
     )
     cases = {
         name: (sample, target)
@@ -183,9 +187,7 @@ def stable_cross_entropy_survives(ns: Namespace) -> Evidence:
     }
     cases |= {f"digits x{s}": (s * logits, labels) for s in (1, 5, 20)}
     errors = {
-        name: abs(
-            float(cross_entropy(z, y)) - float(F.cross_entropy(z, y))
-        )
+        name: abs(float(cross_entropy(z, y)) - float(F.cross_entropy(z, y)))
         for name, (z, y) in cases.items()
     }
     return all(e < PRINTED for e in errors.values()), errors
@@ -215,7 +217,7 @@ def every_gap_is_positive(ns: Namespace) -> Evidence:
     "each loss gives it a different gap"
 )
 def one_model_three_gaps(ns: Namespace) -> Evidence:
-    """"Different": any two of the three differ by more than 10%."""
+    """Read "different" as: any two of the three differ by more than 10%."""
     gaps = [g for row, g in table_gaps(ns).items() if "diabetes" in row]
     holds = all(
         abs(a - b) > 0.1 * max(a, b)
