@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from statistics import median
 
+import matplotlib.pyplot as plt
+
 from tests.claims import Claims, Evidence, Namespace
 
 claim = Claims("04-diagnosing", seeds=(None,))
@@ -287,3 +289,16 @@ def policy_keeps_what_it_says(ns: Namespace) -> Evidence:
         "kept per pattern": count,
         "lr_too_high kept": [run.id for run in kept_unstable],
     }
+
+
+@claim(
+    "All panels share one loss axis that starts at zero, so that \"high\" "
+    "and \"low\" mean the same in all.",
+    below=True,
+)
+def pattern_grid_shares_one_axis_from_zero(ns: Namespace) -> Evidence:
+    figure = ns["plot_pattern_grid"](ns["first_of_each"])
+    limits = {ax.get_ylim() for ax in figure.axes if ax.axison}
+    plt.close(figure)
+    (bottom, _), *_ = limits
+    return len(limits) == 1 and bottom == 0, {"y limits": sorted(limits)}
