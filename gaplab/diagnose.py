@@ -44,6 +44,16 @@ SHORT_NAMES = (
     "val<running",
     "disagree",
 )
+# The verdict of gaplab.verdict that each pattern about the fit implies.
+# lr_too_high and val_below_running_train name a cause or a way of
+# measuring, not a fit: their runs can have any verdict.
+VERDICT_OF_PATTERN = {
+    "healthy": "good fit",
+    "overfitting": "overfitting",
+    "loss_acc_disagree": "overfitting",
+    "underfitting": "underfitting",
+    "lr_too_low": "underfitting",
+}
 CURVE_BANK_FILE = "curve_bank.json"
 BANK_SPLITS = ("shown", "heldout")
 

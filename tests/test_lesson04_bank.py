@@ -43,6 +43,14 @@ def not_caught(reason: str) -> pytest.MarkDecorator:
     return pytest.mark.xfail(strict=True, reason=f"not caught: {reason}")
 
 
+def crashes(error: type[Exception], reason: str) -> pytest.MarkDecorator:
+    """An answer whose run of the graded cell ends in `error` rather than
+    an AssertionError (nbgrader still scores a wrong answer 0, but the
+    learner reads a traceback, not a message) or, for a correct answer,
+    at all."""
+    return pytest.mark.xfail(strict=True, raises=error, reason=reason)
+
+
 # --------------------------------------------------------- shared pieces
 # What a learner brings from exercises 1 and 2, in several styles.
 
@@ -563,6 +571,11 @@ def falling_absolute(history: History, window: int) -> bool:
     return -least_squares_slope(history.train_loss[-window:]) > FALLING
 
 
+def falling_fixed_window(history: History, window: int) -> bool:
+    """Ignores the window argument for the training-loss slope."""
+    return still_falling(history, WINDOW)
+
+
 def overfit_default_delta(history: History, min_delta: float) -> bool:
     """val_loss_rise called without min_delta (its default 0.01)."""
     return val_loss_rise(history) > min_delta
@@ -812,6 +825,10 @@ WRONG_DIAGNOSE = [
     ),
     pytest.param(
         learner_diagnose(falling=falling_absolute), id="falling_absolute"
+    ),
+    pytest.param(
+        learner_diagnose(falling=falling_fixed_window),
+        id="falling_ignores_window",
     ),
     pytest.param(
         learner_diagnose(overfit=overfit_default_delta),
@@ -1209,6 +1226,23 @@ def gap_vs_running(history, max_val_loss, max_gap, max_growth, window=WINDOW):
     )
 
 
+def fitted_by_accuracy_when_known(
+    history, max_val_loss, max_gap, max_growth, window=WINDOW
+):
+    """'Fitted' as a high training accuracy, the loss only without
+    accuracies."""
+    if history.has_accuracy:
+        has_fitted = history.train_acc[-1] >= 0.95
+    else:
+        has_fitted = fitted(history)
+    return (
+        has_fitted
+        and history.val_loss[-1] <= max_val_loss
+        and history.gap[-1] <= max_gap
+        and gap_growth(history, window) <= max_growth
+    )
+
+
 def reversed_gap(history, max_val_loss, max_gap, max_growth, window=WINDOW):
     """Training minus validation."""
     gaps = [
@@ -1304,6 +1338,9 @@ WRONG_ACCEPTABLE = [
     pytest.param(gap_vs_running, id="gap_vs_running"),
     pytest.param(reversed_gap, id="reversed_gap"),
     pytest.param(fitted_by_accuracy, id="fitted_by_accuracy"),
+    pytest.param(
+        fitted_by_accuracy_when_known, id="fitted_by_accuracy_when_known"
+    ),
     pytest.param(window_one_longer, id="window_one_longer"),
     pytest.param(end_point_growth, id="end_point_growth"),
     pytest.param(growth_of_val_loss, id="growth_of_val_loss"),

@@ -9,6 +9,7 @@ import pytest
 
 from gaplab.diagnose import (
     PATTERNS,
+    VERDICT_OF_PATTERN,
     diagnose,
     history_from_curves,
     load_curve_bank,
@@ -25,17 +26,6 @@ from gaplab.verdict import (
     val_loss_rise,
     verdict,
 )
-
-# The verdict that each pattern of `diagnose` implies. lr_too_high and
-# val_below_running_train name a cause or a way of measuring, not a fit:
-# such a run can have any verdict, and the lessons show it beside.
-VERDICT_OF_PATTERN = {
-    "healthy": "good fit",
-    "overfitting": "overfitting",
-    "loss_acc_disagree": "overfitting",
-    "underfitting": "underfitting",
-    "lr_too_low": "underfitting",
-}
 
 
 def curves(train, val) -> History:

@@ -8,20 +8,13 @@ from statistics import median
 
 import matplotlib.pyplot as plt
 
+from gaplab.diagnose import VERDICT_OF_PATTERN
 from tests.claims import Claims, Evidence, Namespace
 
 claim = Claims("04-diagnosing", seeds=(None,))
 
 # How many times larger "several times" is read to mean.
 SEVERAL = 3
-# The patterns whose name implies a verdict, and that verdict.
-VERDICT_OF_PATTERN = {
-    "healthy": "good fit",
-    "overfitting": "overfitting",
-    "loss_acc_disagree": "overfitting",
-    "underfitting": "underfitting",
-    "lr_too_low": "underfitting",
-}
 
 
 def runs_of(ns: Namespace, label: str) -> list:
