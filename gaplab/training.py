@@ -146,9 +146,14 @@ class History:
         return self.epoch[best_index]
 
     def at(self, epoch: int) -> dict[str, Any]:
-        """Every measurement of one epoch, by name."""
+        """Every measurement of one epoch, by name; None for one that was
+        not recorded (the accuracies of a regression run)."""
         index = self.epoch.index(epoch)
-        return {f.name: getattr(self, f.name)[index] for f in fields(self)}
+        return {
+            f.name: values[index] if values else None
+            for f in fields(self)
+            for values in [getattr(self, f.name)]
+        }
 
     def to_dict(self) -> dict[str, list]:
         """Plain lists, ready for JSON."""

@@ -213,7 +213,9 @@ def diagnose_variant(**changes: Any) -> Callable[..., Diagnosis]:
 
         def pattern() -> str:
             if changes.get("guard_nan", True) and not (
-                np.isfinite(train).all() and np.isfinite(val).all()
+                np.isfinite(
+                    [train, history.running_train_loss, val]
+                ).all()
             ):
                 return "lr_too_high"
             climb = np.max(train - np.minimum.accumulate(train))
@@ -251,8 +253,8 @@ def test_diagnose_alternative_passes():
 @pytest.mark.parametrize(
     ("changes", "message"),
     [
-        ({"eval_train_for_rule_2": True}, "val_below_running_train runs"),
-        ({"split_rule_3": False}, "lr_too_low runs"),
+        ({"eval_train_for_rule_2": True}, "expected 'val_below_running_"),
+        ({"split_rule_3": False}, "expected 'lr_too_low'"),
         ({"guard_nan": False}, "overflowed to inf was diagnosed"),
         ({"validate": False}, "check_history"),
         ({"argmin_onset": True}, "onset_epoch"),

@@ -166,6 +166,11 @@ EXERCISES: dict[str, Exercise] = {
         "from gaplab.diagnose import diagnose",
         ("gaplab.diagnose.diagnose", "gaplab.diagnose.pattern_of"),
     ),
+    "acceptable_run": Exercise(
+        "04-diagnosing",
+        "from gaplab.diagnose import acceptable_run",
+        ("gaplab.diagnose.acceptable_run",),
+    ),
 }
 
 
