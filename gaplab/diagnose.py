@@ -1,5 +1,6 @@
 """Reading a training run from its curves: the reference `diagnose` of
-lesson 04, the recorded curve bank it is measured on, and a gap policy.
+lesson 04, the recorded curve bank it is measured on, and a policy for
+the runs to keep.
 
 `diagnose` names the pattern of a `History` (healthy, overfitting, ...)
 and measures the numbers a practitioner asks for: the onset epoch of

@@ -1,4 +1,4 @@
-"""gaplab.diagnose: the reference diagnosis, its pieces, the gap policy
+"""gaplab.diagnose: the reference diagnosis, its pieces, the run policy
 and the curve-bank loader, on hand-built histories with known answers."""
 
 import math
