@@ -13,6 +13,7 @@ import copy
 import functools
 import os
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,8 @@ from typing import Any
 import matplotlib.pyplot as plt
 import nbclient
 import nbformat
+
+from gaplab.checks.own_work import EXERCISES
 
 ROOT = Path(__file__).resolve().parent.parent
 SOLUTIONS = ROOT / "solutions"
@@ -205,6 +208,25 @@ def wrapper_source(load_line: str) -> str:
             f"    return _library.{alias.name}(*args, **kwargs)",
         ]
     return "\n".join(lines)
+
+
+def reference_answers(
+    assignment: str, answer: Callable[[str], str]
+) -> dict[str, str]:
+    """Sources for every answer cell of `assignment`, by grade_id:
+    `answer(load_line)` where the library carries the exercise's
+    reference, the solution's own code where it does not (lesson 03's
+    run configs), so that every later cell has what it needs."""
+    solution = read_notebook(solution_path(assignment))
+    answers = {
+        grade_id(cell): cell.source
+        for cell in solution.cells
+        if cell.metadata.get("nbgrader", {}).get("solution")
+    }
+    for name, entry in EXERCISES.items():
+        if entry.lesson == assignment:
+            answers[name] = answer(entry.load_line)
+    return answers
 
 
 def with_answers(

@@ -7,6 +7,10 @@ library's reference, and `wraps` with a function that calls it: both must
 score 0 on those exercises, with the message that asks for their own
 code; `garbled` and `stripped` hand in broken files, which must be
 reported clearly without stopping anyone else's grading.
+
+Autograding executes every notebook once, and the tests read what it
+left: `full`'s notebooks are the solutions run top to bottom, `loads`'s
+are the lessons run on the library's references.
 """
 
 import csv
@@ -22,6 +26,7 @@ from tests.notebook_tools import (
     grade_id,
     lesson_notebooks,
     read_notebook,
+    reference_answers,
     solution_notebooks,
     with_answers,
     wrapper_source,
@@ -43,12 +48,8 @@ def hand_in(folder, student, notebook_path):
 
 def hand_in_references(folder, student, notebook_path, answer):
     """The lesson with every answer that has a library reference replaced
-    by `answer(load_line)`."""
-    answers = {
-        name: answer(entry.load_line)
-        for name, entry in EXERCISES.items()
-        if entry.lesson == notebook_path.parent.name
-    }
+    by `answer(load_line)`, and the others by the solution's."""
+    answers = reference_answers(notebook_path.parent.name, answer)
     path = hand_in(folder, student, notebook_path)
     nbformat.write(with_answers(read_notebook(path), answers), path)
 
@@ -79,6 +80,32 @@ def graded(tmp_path_factory):
     return work, result
 
 
+def autograded(work, assignment, student):
+    """The student's notebook as autograding executed it."""
+    return read_notebook(
+        work / "autograded" / student / assignment / f"{assignment}.ipynb"
+    )
+
+
+def is_graded(cell):
+    """Whether nbgrader scores this cell (a test cell)."""
+    return bool(cell.get("metadata", {}).get("nbgrader", {}).get("grade"))
+
+
+def errors_and_stderr(notebook):
+    """(cell index, grade_id, what went wrong) for every error a cell
+    raised and every stderr a graded cell wrote: nbgrader scores a graded
+    cell with stderr 0 even when every assert passed."""
+    problems = []
+    for index, cell in enumerate(notebook.cells):
+        for output in cell.get("outputs", []):
+            if output.output_type == "error":
+                problems.append((index, grade_id(cell), output.evalue))
+            elif is_graded(cell) and output.get("name") == "stderr":
+                problems.append((index, grade_id(cell), output.text))
+    return problems
+
+
 def submission(work, assignment, student):
     with Gradebook(f"sqlite:///{work / 'gradebook.db'}", "gaplab") as book:
         notebook = book.find_submission_notebook(
@@ -102,6 +129,30 @@ def test_the_solutions_score_full_marks(graded, assignment):
 
 @pytest.mark.notebook
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_the_solutions_run_cleanly(graded, assignment):
+    """No cell raises, and no graded cell writes to stderr."""
+    work, _ = graded
+    problems = errors_and_stderr(autograded(work, assignment, "full"))
+    assert not problems, problems
+
+
+@pytest.mark.notebook
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_every_demo_cell_runs_on_the_references(graded, assignment):
+    """A stuck learner who loads the references can finish the lesson:
+    only the graded cells of the exercises they skipped fail."""
+    work, _ = graded
+    notebook = autograded(work, assignment, "loads")
+    problems = [
+        problem
+        for problem in errors_and_stderr(notebook)
+        if not is_graded(notebook.cells[problem[0]])
+    ]
+    assert not problems, problems
+
+
+@pytest.mark.notebook
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
 def test_a_blank_lesson_scores_zero_on_every_graded_cell(graded, assignment):
     work, _ = graded
     _, _, cells = submission(work, assignment, "blank")
@@ -120,10 +171,7 @@ def test_handing_in_the_references_scores_zero(graded, assignment, student):
         if entry.lesson == assignment
     ]
     assert covered and {cells[cell] for cell in covered} == {0}, cells
-    autograded = read_notebook(
-        work / "autograded" / student / assignment / f"{assignment}.ipynb"
-    )
-    for cell in autograded.cells:
+    for cell in autograded(work, assignment, student).cells:
         if grade_id(cell) in covered:
             errors = [o for o in cell.outputs if o.output_type == "error"]
             assert errors and "asks for your own code" in (
@@ -152,8 +200,8 @@ def test_export_and_feedback(graded, tmp_path):
     students = {row["student_id"] for row in rows}
     assert students == {"full", "blank", *BORROWERS}
     for row in rows:
-        expected = row["max_score"] if row["student_id"] == "full" else "0.0"
-        assert row["score"] == expected, row
+        score, _, _ = submission(work, row["assignment"], row["student_id"])
+        assert float(row["score"]) == score, row
     run_grader(work, "feedback")
     pages = list((work / "feedback" / "full").rglob("*.html"))
     assert len(pages) == len(ASSIGNMENTS)

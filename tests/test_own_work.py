@@ -19,7 +19,6 @@ from collections.abc import Callable
 from typing import Any
 
 import matplotlib.pyplot as plt
-import nbclient
 import pytest
 import sklearn.metrics
 import torch
@@ -35,13 +34,11 @@ from gaplab.checks.own_work import (
 )
 from tests.notebook_tools import (
     grade_id,
-    lesson_notebooks,
     namespace_before,
     read_notebook,
     run_graded_cell,
     run_source,
     solution_path,
-    with_answers,
 )
 
 OWN_CODE = "this exercise asks for your own code"
@@ -383,45 +380,6 @@ def test_a_passing_check_on_the_reference_warns_on_stdout(name, capsys):
 
 
 # ----------------------------------- the lessons run on the references
-
-
-def load_line_lesson(path) -> Any:
-    """The released lesson with every answer replaced by its load line;
-    answers without one (lesson 03's configs) get the solution's code."""
-    solution = read_notebook(solution_path(path.parent.name))
-    answers = {
-        grade_id(cell): cell.source
-        for cell in solution.cells
-        if cell.metadata.get("nbgrader", {}).get("solution")
-    }
-    for name, entry in EXERCISES.items():
-        if name in answers:
-            answers[name] = entry.load_line
-    return with_answers(read_notebook(path), answers)
-
-
-@pytest.mark.notebook
-@pytest.mark.parametrize(
-    "path", lesson_notebooks(), ids=[p.parent.name for p in lesson_notebooks()]
-)
-def test_every_demo_cell_runs_on_the_references(path):
-    notebook = load_line_lesson(path)
-    nbclient.NotebookClient(
-        notebook,
-        timeout=600,
-        kernel_name="python3",
-        allow_errors=True,
-        resources={"metadata": {"path": str(path.parent)}},
-    ).execute()
-    broken = [
-        (index, output.get("ename"), output.get("evalue"))
-        for index, cell in enumerate(notebook.cells)
-        if cell.cell_type == "code"
-        and not cell.metadata.get("nbgrader", {}).get("grade")
-        for output in cell.get("outputs", [])
-        if output.output_type == "error"
-    ]
-    assert not broken, broken
 
 
 def test_the_load_lines_parse_as_one_import():
