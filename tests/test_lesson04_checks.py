@@ -255,7 +255,7 @@ def test_diagnose_alternative_passes():
     [
         ({"eval_train_for_rule_2": True}, "expected 'val_below_running_"),
         ({"split_rule_3": False}, "expected 'lr_too_low'"),
-        ({"guard_nan": False}, "overflowed to inf was diagnosed"),
+        ({"guard_nan": False}, "overflowed to inf"),
         ({"validate": False}, "check_history"),
         ({"argmin_onset": True}, "onset_epoch"),
     ],

@@ -311,6 +311,27 @@ def diverged_history() -> History:
     )
 
 
+def call_answer(
+    function: Callable[..., Any],
+    name: str,
+    history: History,
+    description: str,
+    **options: Any,
+) -> Any:
+    """The learner's `function` on `history`; an error fails with a
+    message that names the exercise and the run, instead of a bare
+    traceback."""
+    try:
+        return function(history, **options)
+    except NotImplementedError:
+        raise
+    except Exception as error:
+        raise AssertionError(
+            f"{name} raised {type(error).__name__}: {error} on "
+            f"{description} ({options or 'default arguments'})"
+        ) from error
+
+
 def call_diagnose(
     diagnose_fn: Callable[..., Diagnosis],
     history: History,
@@ -319,15 +340,7 @@ def call_diagnose(
 ) -> Diagnosis:
     """The learner's diagnosis of `history`; an error or a result that is
     not a Diagnosis fails with a message that names the run."""
-    try:
-        got = diagnose_fn(history, **options)
-    except NotImplementedError:
-        raise
-    except Exception as error:
-        raise AssertionError(
-            f"diagnose raised {type(error).__name__}: {error} on "
-            f"{description} ({options or 'default arguments'})"
-        ) from error
+    got = call_answer(diagnose_fn, "diagnose", history, description, **options)
     if not isinstance(got, Diagnosis):
         raise AssertionError(
             f"diagnose returned a {type(got).__name__} on {description}: "
@@ -343,16 +356,28 @@ def falling(start: float, end: float, epochs: int) -> list[float]:
 
 
 @dataclass(frozen=True)
-class PatternCase:
-    """A hand-built run that one rule decides, and its pattern."""
+class HandBuiltRun:
+    """A run built by hand so that one rule decides it: the arguments to
+    call the learner's function with, the answer the rule gives, and the
+    hint a wrong answer gets."""
 
     description: str
     history: History
     options: dict[str, Any]
-    expected: str
+    expected: Any
+    hint: str
 
 
-def pattern_cases() -> list[PatternCase]:
+def rule_case(
+    description: str, history: History, expected: str, **options: Any
+) -> HandBuiltRun:
+    """A hand-built run for diagnose, hinted with its pattern's rule."""
+    return HandBuiltRun(
+        description, history, options, expected, PATTERN_HINTS[expected]
+    )
+
+
+def pattern_cases() -> list[HandBuiltRun]:
     """Runs built so that a single rule, read exactly, decides them."""
     descent = falling(2.3, 0.3, 6)
     climb = [0.3 + 0.05 * step for step in range(1, 7)]
@@ -364,50 +389,50 @@ def pattern_cases() -> list[PatternCase]:
     high = falling(2.3, 0.75, 6) + [0.73, 0.72, 0.71, 0.7]
     wobble = [2.3, 1.8, 1.5, 1.3, 1.2, 1.1, 1.12, 1.14, 1.13, 1.11]
     return [
-        PatternCase(
+        rule_case(
+            "a run whose loss overflowed to inf and then nan",
+            diverged_history(),
+            "lr_too_high",
+        ),
+        rule_case(
             "a training loss that climbs 0.05 per epoch for 6 epochs",
             history_from_curves(
                 descent + climb, [x + 0.05 for x in descent + climb]
             ),
-            {},
             "lr_too_high",
         ),
-        PatternCase(
+        rule_case(
             "a training loss that ends above its first value without a "
             "jump",
             history_from_curves(near_start, [x + 0.05 for x in near_start]),
-            {},
             "lr_too_high",
         ),
-        PatternCase(
+        rule_case(
             "a run whose validation loss alone becomes nan",
             history_from_curves(
                 fitted_train, fitted_train[:-2] + [math.nan] * 2
             ),
-            {},
             "lr_too_high",
         ),
-        PatternCase(
+        rule_case(
             "a run whose running training loss alone becomes inf",
             history_from_curves(
                 fitted_train,
                 [x + 0.05 for x in fitted_train],
                 running_train_loss=fitted_train[:-1] + [math.inf],
             ),
-            {},
             "lr_too_high",
         ),
-        PatternCase(
+        rule_case(
             "an unstable run whose validation sits below the running loss",
             history_from_curves(
                 descent + climb,
                 descent + climb,
                 running_train_loss=[x + 1.0 for x in descent + climb],
             ),
-            {},
             "lr_too_high",
         ),
-        PatternCase(
+        rule_case(
             "a run whose validation loss was inf at epoch 6 only",
             history_from_curves(
                 fitted_train,
@@ -415,10 +440,9 @@ def pattern_cases() -> list[PatternCase]:
                 + [math.inf]
                 + [x + 0.05 for x in fitted_train[6:]],
             ),
-            {},
             "lr_too_high",
         ),
-        PatternCase(
+        rule_case(
             "a run whose validation loss sits 10% above training and 27% "
             "below the running loss, on a small scale",
             history_from_curves(
@@ -426,10 +450,9 @@ def pattern_cases() -> list[PatternCase]:
                 [1.1 * x for x in small],
                 running_train_loss=[1.5 * x for x in small],
             ),
-            {},
             "val_below_running_train",
         ),
-        PatternCase(
+        rule_case(
             "a run whose running loss is high in the last 4 epochs but "
             "not the last one",
             history_from_curves(
@@ -439,10 +462,9 @@ def pattern_cases() -> list[PatternCase]:
                 + [x + 0.5 for x in fitted_train[8:11]]
                 + fitted_train[11:],
             ),
-            {},
             "val_below_running_train",
         ),
-        PatternCase(
+        rule_case(
             "a run that has not fitted whose running loss is high in its "
             "last 3 epochs, with window=3",
             history_from_curves(
@@ -450,17 +472,17 @@ def pattern_cases() -> list[PatternCase]:
                 [x + 0.05 for x in high],
                 running_train_loss=high[:7] + [x + 0.2 for x in high[7:]],
             ),
-            {"window": 3},
             "val_below_running_train",
+            window=3,
         ),
-        PatternCase(
+        rule_case(
             "a run that has not fitted whose training loss falls over its "
             "last 3 epochs but not its last 5, with window=3",
             history_from_curves(wobble, [x + 0.03 for x in wobble]),
-            {"window": 3},
             "lr_too_low",
+            window=3,
         ),
-        PatternCase(
+        rule_case(
             "a run that levelled off at 0.43 of its start, validation "
             "rising",
             history_from_curves(
@@ -468,10 +490,9 @@ def pattern_cases() -> list[PatternCase]:
                 falling(2.3, 1.05, 6) + [1.06, 1.08, 1.1, 1.12, 1.14, 1.16],
                 **accuracy,
             ),
-            {},
             "underfitting",
         ),
-        PatternCase(
+        rule_case(
             "a fitted run whose validation loss ends 0.03 above its onset "
             "and 0.06 above its minimum, with min_delta=0.05",
             history_from_curves(
@@ -480,8 +501,8 @@ def pattern_cases() -> list[PatternCase]:
                 train_acc=[0.9] * 8,
                 val_acc=[0.85] * 8,
             ),
-            {"min_delta": 0.05},
             "healthy",
+            min_delta=0.05,
         ),
     ]
 
@@ -533,27 +554,6 @@ def check_rejects(diagnose_fn: Callable[..., Diagnosis]) -> None:
         )
 
 
-def check_numbers(diagnose_fn: Callable[..., Diagnosis]) -> None:
-    """The measured fields must match the reference on every shown run."""
-    for run in shown_runs():
-        for options in PATTERN_OPTIONS:
-            got = call_diagnose(diagnose_fn, run.history, run.id, **options)
-            expected = diagnose(run.history, **options)
-            for name, hint in FIELD_HINTS.items():
-                mine, theirs = getattr(got, name), getattr(expected, name)
-                same = (
-                    close(mine, theirs)
-                    if isinstance(theirs, float)
-                    else mine == theirs
-                )
-                if not same:
-                    raise AssertionError(
-                        f"diagnose(run, **{options}).{name} on the shown "
-                        f"run {run.id}: expected {theirs!r}, got "
-                        f"{mine!r}. Hint: {hint}."
-                    )
-
-
 def check_pattern_cases(diagnose_fn: Callable[..., Diagnosis]) -> None:
     """Each hand-built run must get the pattern its one rule gives."""
     for case in pattern_cases():
@@ -565,14 +565,20 @@ def check_pattern_cases(diagnose_fn: Callable[..., Diagnosis]) -> None:
             raise AssertionError(
                 f"diagnose on {case.description} ({arguments}): expected "
                 f"{case.expected!r}, got {got.pattern!r}. Hint: "
-                f"{PATTERN_HINTS[case.expected]}."
+                f"{case.hint}."
             )
 
 
-def check_patterns(diagnose_fn: Callable[..., Diagnosis]) -> None:
-    """The patterns must be those the rules give, exactly, on every shown
-    run: with the default arguments and others, and with the losses on
-    another scale."""
+def same_field(mine: Any, theirs: Any) -> bool:
+    """Whether a field of the learner's Diagnosis equals the rules':
+    floats within TOLERANCE, the rest exactly."""
+    return close(mine, theirs) if isinstance(theirs, float) else mine == theirs
+
+
+def check_against_the_rules(diagnose_fn: Callable[..., Diagnosis]) -> None:
+    """Every field and the pattern must be those the rules give, on every
+    shown run: with the default arguments and others, and with the losses
+    on another scale."""
     runs = [(run.id, run.history) for run in shown_runs()]
     runs_scaled = [
         (f"{name} with losses x{SCALE:g}", scaled(history, SCALE))
@@ -581,20 +587,28 @@ def check_patterns(diagnose_fn: Callable[..., Diagnosis]) -> None:
     trials = [(runs, options) for options in PATTERN_OPTIONS]
     trials.append((runs_scaled, {}))
     for named_runs, options in trials:
+        arguments = options or "default arguments"
         for name, history in named_runs:
             got = call_diagnose(diagnose_fn, history, name, **options)
+            expected = diagnose(history, **options)
+            for field, hint in FIELD_HINTS.items():
+                mine, theirs = getattr(got, field), getattr(expected, field)
+                if not same_field(mine, theirs):
+                    raise AssertionError(
+                        f"diagnose(...).{field} on the shown run {name} "
+                        f"({arguments}): expected {theirs!r}, got "
+                        f"{mine!r}. Hint: {hint}."
+                    )
             if got.pattern not in PATTERNS:
                 raise AssertionError(
                     f"diagnose returned the unknown pattern {got.pattern!r}"
                     f": use the names in PATTERNS, {PATTERNS}"
                 )
-            expected = diagnose(history, **options).pattern
-            if got.pattern != expected:
+            if got.pattern != expected.pattern:
                 raise AssertionError(
-                    f"diagnose on the shown run {name} "
-                    f"({options or 'default arguments'}): expected "
-                    f"{expected!r}, got {got.pattern!r}. Hint: "
-                    f"{PATTERN_HINTS[expected]}."
+                    f"diagnose on the shown run {name} ({arguments}): "
+                    f"expected {expected.pattern!r}, got {got.pattern!r}. "
+                    f"Hint: {PATTERN_HINTS[expected.pattern]}."
                 )
 
 
@@ -602,21 +616,8 @@ def check_patterns(diagnose_fn: Callable[..., Diagnosis]) -> None:
 def check_diagnose(diagnose_fn: Callable[..., Diagnosis]) -> None:
     """Check the learner's diagnose(history, min_delta, window)."""
     check_rejects(diagnose_fn)
-    diverged = call_diagnose(
-        diagnose_fn,
-        diverged_history(),
-        "a run whose loss overflowed to inf and then nan: test for "
-        "non-finite losses first (rule 1) and call it lr_too_high",
-    )
-    if diverged.pattern != "lr_too_high":
-        raise AssertionError(
-            f"a run whose loss overflowed to inf was diagnosed "
-            f"{diverged.pattern!r}: non-finite losses mean lr_too_high "
-            "(rule 1)"
-        )
-    check_numbers(diagnose_fn)
     check_pattern_cases(diagnose_fn)
-    check_patterns(diagnose_fn)
+    check_against_the_rules(diagnose_fn)
     print(
         f"diagnose: numbers and patterns correct on {len(shown_runs())} "
         f"shown runs, with {len(PATTERN_OPTIONS)} sets of arguments and "
@@ -629,17 +630,6 @@ POLICY = {"max_val_loss": 0.3, "max_gap": 0.2, "max_growth": 0.002}
 # Every hand-built run has a high training accuracy, fitted or not:
 # accuracy is not what decides whether a run fitted.
 HIGH_ACCURACY = 0.95
-
-
-@dataclass(frozen=True)
-class PolicyCase:
-    """A hand-built run, the thresholds, the expected verdict, a hint."""
-
-    description: str
-    history: History
-    options: dict[str, Any]
-    expected: bool
-    hint: str
 
 
 def policy_history(
@@ -661,7 +651,7 @@ def accurate_run(train: list[float], val: list[float]) -> History:
     )
 
 
-def policy_cases() -> list[PolicyCase]:
+def policy_cases() -> list[HandBuiltRun]:
     """Runs that each fail one part of the policy, or sit on its edge."""
     fast = accurate_run(
         [2.0, 1.0, 0.6, 0.4, 0.3, 0.25, 0.2, 0.15],
@@ -672,7 +662,7 @@ def policy_cases() -> list[PolicyCase]:
         [2.1, 1.1, 0.6, 0.35, 0.2, 0.22, 0.26, 0.32],
     )
     return [
-        PolicyCase(
+        HandBuiltRun(
             "a fitted run, validation loss 0.2, gap 0.1 growing 0.0005",
             policy_history(0.1, 0.1, 0.0005),
             POLICY,
@@ -680,7 +670,7 @@ def policy_cases() -> list[PolicyCase]:
             "a fitted run with a low validation loss and a small, steady "
             "gap is one to keep",
         ),
-        PolicyCase(
+        HandBuiltRun(
             "a fitted run, validation loss 0.4, gap 0.1",
             policy_history(0.3, 0.1),
             POLICY,
@@ -688,14 +678,14 @@ def policy_cases() -> list[PolicyCase]:
             "its validation loss 0.4 is above max_val_loss: a small gap "
             "does not make a poor model acceptable",
         ),
-        PolicyCase(
+        HandBuiltRun(
             "a fitted run, validation loss 0.28, gap 0.25",
             policy_history(0.03, 0.25),
             POLICY,
             False,
             "its final gap 0.25 is above max_gap",
         ),
-        PolicyCase(
+        HandBuiltRun(
             "a fitted run, gap 0.1 growing 0.005 per epoch",
             policy_history(0.1, 0.1, 0.005),
             POLICY,
@@ -703,7 +693,7 @@ def policy_cases() -> list[PolicyCase]:
             "its gap grows by 0.005 per epoch, more than max_growth: a "
             "small gap that widens fast will not stay small",
         ),
-        PolicyCase(
+        HandBuiltRun(
             "a run whose training loss ends at 0.6 of its start, "
             "validation loss 0.25",
             policy_history(1.2, -0.95),
@@ -712,7 +702,7 @@ def policy_cases() -> list[PolicyCase]:
             "it has not fitted its training data (gaplab.verdict's "
             "fitted(history) is False): keep only runs that fitted",
         ),
-        PolicyCase(
+        HandBuiltRun(
             "a fitted run with validation loss 0.1 below training (gap "
             "-0.3)",
             policy_history(0.4, -0.3),
@@ -721,7 +711,7 @@ def policy_cases() -> list[PolicyCase]:
             "a negative gap is no reason to reject a run: do not take its "
             "absolute value",
         ),
-        PolicyCase(
+        HandBuiltRun(
             "a run with validation loss and gap exactly at the limits",
             policy_history(0.125, 0.125),
             {"max_val_loss": 0.25, "max_gap": 0.125, "max_growth": 0.0},
@@ -730,7 +720,7 @@ def policy_cases() -> list[PolicyCase]:
             "a gap equal to max_gap and a growth equal to max_growth are "
             "acceptable",
         ),
-        PolicyCase(
+        HandBuiltRun(
             "a run whose losses became nan",
             accurate_run(
                 [2.0, 1.0, 0.5, 0.3, math.nan, math.nan],
@@ -741,7 +731,7 @@ def policy_cases() -> list[PolicyCase]:
             "a run that diverged is never acceptable: a comparison with "
             "nan is False, so do not write not (loss > max)",
         ),
-        PolicyCase(
+        HandBuiltRun(
             "a fitted run whose validation loss alone became nan",
             accurate_run(
                 [2.0, 1.0, 0.5, 0.3, 0.2, 0.1],
@@ -753,7 +743,7 @@ def policy_cases() -> list[PolicyCase]:
             "comparison with nan is False, so do not write "
             "not (loss > max)",
         ),
-        PolicyCase(
+        HandBuiltRun(
             "a fitted run whose validation loss fell to 0.2, then rose "
             "to 0.32",
             rising,
@@ -762,7 +752,7 @@ def policy_cases() -> list[PolicyCase]:
             "judge the validation loss at the last epoch, the model the "
             "run leaves you, not its best or its onset value",
         ),
-        PolicyCase(
+        HandBuiltRun(
             "a run whose gap shrinks over its last 5 epochs",
             fast,
             POLICY,
@@ -770,7 +760,7 @@ def policy_cases() -> list[PolicyCase]:
             "over the last 5 epochs (the default window) its gap shrinks "
             "by 0.016 per epoch",
         ),
-        PolicyCase(
+        HandBuiltRun(
             "the same run with window=3",
             fast,
             {**POLICY, "window": 3},
@@ -778,7 +768,7 @@ def policy_cases() -> list[PolicyCase]:
             "measure the growth over the last `window` epochs: over the "
             "last 3 the gap grows by 0.015 per epoch",
         ),
-        PolicyCase(
+        HandBuiltRun(
             "the same run with window=3 and max_growth=0.1",
             fast,
             {**POLICY, "window": 3, "max_growth": 0.1},
@@ -793,16 +783,13 @@ def check_acceptable_run(policy_fn: Callable[..., bool]) -> None:
     """Check the learner's acceptable_run(history, max_val_loss, max_gap,
     max_growth, window)."""
     for case in policy_cases():
-        try:
-            got = policy_fn(case.history, **case.options)
-        except NotImplementedError:
-            raise
-        except Exception as error:
-            raise AssertionError(
-                f"acceptable_run raised {type(error).__name__}: {error} on "
-                f"{case.description} ({case.options}): it should return "
-                f"{case.expected}. Hint: {case.hint}."
-            ) from error
+        got = call_answer(
+            policy_fn,
+            "acceptable_run",
+            case.history,
+            case.description,
+            **case.options,
+        )
         if got not in (True, False) or bool(got) != case.expected:
             raise AssertionError(
                 f"acceptable_run on {case.description} ({case.options}): "
