@@ -904,7 +904,7 @@ WRONG_DIAGNOSE = [
 ]
 
 
-@pytest.mark.parametrize("answer", WRONG_DIAGNOSE)
+@pytest.mark.parametrize("answer", WRONG_DIAGNOSE, ids=lambda f: f.__name__)
 def test_a_wrong_diagnose_fails(answer):
     with pytest.raises(AssertionError):
         grade_answer(ASSIGNMENT, "diagnose_tests", "diagnose", answer)
@@ -1335,53 +1335,37 @@ def any_of_the_four(history, max_val_loss, max_gap, max_growth, window=WINDOW):
 
 
 WRONG_ACCEPTABLE = [
-    pytest.param(forgets_fitted, id="forgets_fitted"),
-    pytest.param(abs_gap, id="abs_gap"),
-    pytest.param(abs_growth, id="abs_growth"),
-    pytest.param(strict_val_loss, id="strict_val_loss"),
-    pytest.param(strict_gap, id="strict_gap"),
-    pytest.param(strict_growth, id="strict_growth"),
-    pytest.param(ignores_window, id="ignores_window"),
-    pytest.param(ignores_max_growth, id="ignores_max_growth"),
-    pytest.param(growth_against_max_gap, id="growth_against_max_gap"),
-    pytest.param(
-        best_val_loss,
-        id="best_val_loss",
-    ),
-    pytest.param(
-        onset_val_loss,
-        id="onset_val_loss",
-    ),
+    forgets_fitted,
+    abs_gap,
+    abs_growth,
+    strict_val_loss,
+    strict_gap,
+    strict_growth,
+    ignores_window,
+    ignores_max_growth,
+    growth_against_max_gap,
+    best_val_loss,
+    onset_val_loss,
     pytest.param(mean_val_loss, id="mean_val_loss_over_window"),
-    pytest.param(nan_unsafe_negations, id="nan_unsafe_negations"),
-    pytest.param(
-        nan_unsafe_with_fitted,
-        id="nan_unsafe_with_fitted",
-    ),
-    pytest.param(
-        raises_on_nan,
-        id="raises_on_nan",
-    ),
-    pytest.param(none_when_rejected, id="none_when_rejected"),
-    pytest.param(returns_a_word, id="returns_a_word"),
-    pytest.param(gap_vs_running, id="gap_vs_running"),
-    pytest.param(reversed_gap, id="reversed_gap"),
-    pytest.param(
-        fitted_by_accuracy,
-        id="fitted_by_accuracy",
-    ),
-    pytest.param(
-        fitted_by_accuracy_when_known,
-        id="fitted_by_accuracy_when_known",
-    ),
-    pytest.param(window_one_longer, id="window_one_longer"),
-    pytest.param(end_point_growth, id="end_point_growth"),
-    pytest.param(growth_of_val_loss, id="growth_of_val_loss"),
+    nan_unsafe_negations,
+    nan_unsafe_with_fitted,
+    raises_on_nan,
+    none_when_rejected,
+    returns_a_word,
+    gap_vs_running,
+    reversed_gap,
+    fitted_by_accuracy,
+    fitted_by_accuracy_when_known,
+    window_one_longer,
+    end_point_growth,
+    growth_of_val_loss,
     pytest.param(any_of_the_four, id="or_for_and"),
 ]
 
 
-@pytest.mark.parametrize("answer", WRONG_ACCEPTABLE)
+@pytest.mark.parametrize(
+    "answer", WRONG_ACCEPTABLE, ids=lambda f: f.__name__
+)
 def test_a_wrong_acceptable_run_fails(answer):
     with pytest.raises(AssertionError):
         grade_answer(

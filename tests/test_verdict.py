@@ -11,8 +11,10 @@ from gaplab.diagnose import (
     PATTERNS,
     VERDICT_OF_PATTERN,
     diagnose,
-    history_from_curves,
     load_curve_bank,
+)
+from gaplab.diagnose import (
+    history_from_curves as curves,
 )
 from gaplab.training import History
 from gaplab.verdict import (
@@ -26,10 +28,6 @@ from gaplab.verdict import (
     val_loss_rise,
     verdict,
 )
-
-
-def curves(train, val) -> History:
-    return history_from_curves(train, val)
 
 
 def test_fitted_is_a_fraction_of_the_first_training_loss():
