@@ -4,8 +4,6 @@ whose every variant holds three seeds, so it runs once, as written."""
 
 from __future__ import annotations
 
-from statistics import median
-
 import matplotlib.pyplot as plt
 
 from gaplab.diagnose import VERDICT_OF_PATTERN
@@ -20,19 +18,6 @@ SEVERAL = 3
 def runs_of(ns: Namespace, label: str) -> list:
     """The shown runs labelled `label`."""
     return [run for run in ns["shown"] if run.label == label]
-
-
-def medians_by_pattern(ns: Namespace) -> dict[str, tuple[float, float]]:
-    """Section 4's table: median final gap and gap growth per pattern."""
-    return {
-        pattern: (
-            median(run.history.gap[-1] for run in runs_of(ns, pattern)),
-            median(
-                ns["gap_growth"](run.history) for run in runs_of(ns, pattern)
-            ),
-        )
-        for pattern in ns["PATTERNS"]
-    }
 
 
 @claim(
@@ -51,7 +36,7 @@ def flipped_labels_start_above_validation(ns: Namespace) -> Evidence:
 def overfitting_gap_largest_and_fastest(ns: Namespace) -> Evidence:
     """Read as: the overfitting runs have the largest median final gap
     and the largest median gap growth of all patterns."""
-    table = medians_by_pattern(ns)
+    table = ns["gap_medians"]
     gap, growth = table["overfitting"]
     others = [v for name, v in table.items() if name != "overfitting"]
     holds = all(gap > g and growth > r for g, r in others)
@@ -94,28 +79,13 @@ def both_rose_only_overfitting_lost_accuracy(ns: Namespace) -> Evidence:
     return holds, {"(val loss change, val acc change)": changes}
 
 
-def window_means(ns: Namespace, run) -> tuple[float, float, float]:
-    """Section 7's table row: running, eval-mode training and validation
-    loss, averaged over the last WINDOW epochs."""
-    window = ns["WINDOW"]
-    history = run.history
-    return tuple(
-        sum(curve[-window:]) / window
-        for curve in (
-            history.running_train_loss,
-            history.train_loss,
-            history.val_loss,
-        )
-    )
-
-
 @claim(
     "measured in eval mode, with every unit, the same network does better "
     "on its training data than on validation data, as usual"
 )
 def dropout_eval_train_below_val(ns: Namespace) -> Evidence:
     dropout, _ = ns["below_runs"]
-    running, train, val = window_means(ns, dropout)
+    running, train, val = ns["window_means"][dropout.id]
     holds = train < val < running and dropout.history.gap[-1] > 0
     return holds, {
         "running, eval train, val": (running, train, val),
@@ -128,7 +98,7 @@ def dropout_eval_train_below_val(ns: Namespace) -> Evidence:
 )
 def flipped_labels_eval_train_above_val(ns: Namespace) -> Evidence:
     _, noisy = ns["below_runs"]
-    running, train, val = window_means(ns, noisy)
+    running, train, val = ns["window_means"][noisy.id]
     return train > val, {"running, eval train, val": (running, train, val)}
 
 
