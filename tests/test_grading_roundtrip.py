@@ -24,6 +24,7 @@ from gaplab.checks.own_work import EXERCISES
 from tests.grading import run_grader
 from tests.notebook_tools import (
     grade_id,
+    is_graded_test,
     lesson_notebooks,
     read_notebook,
     reference_answers,
@@ -87,11 +88,6 @@ def autograded(work, assignment, student):
     )
 
 
-def is_graded(cell):
-    """Whether nbgrader scores this cell (a test cell)."""
-    return bool(cell.get("metadata", {}).get("nbgrader", {}).get("grade"))
-
-
 def errors_and_stderr(notebook):
     """(cell index, grade_id, what went wrong) for every error a cell
     raised and every stderr a graded cell wrote: nbgrader scores a graded
@@ -101,7 +97,7 @@ def errors_and_stderr(notebook):
         for output in cell.get("outputs", []):
             if output.output_type == "error":
                 problems.append((index, grade_id(cell), output.evalue))
-            elif is_graded(cell) and output.get("name") == "stderr":
+            elif is_graded_test(cell) and output.get("name") == "stderr":
                 problems.append((index, grade_id(cell), output.text))
     return problems
 
@@ -146,7 +142,7 @@ def test_every_demo_cell_runs_on_the_references(graded, assignment):
     problems = [
         problem
         for problem in errors_and_stderr(notebook)
-        if not is_graded(notebook.cells[problem[0]])
+        if not is_graded_test(notebook.cells[problem[0]])
     ]
     assert not problems, problems
 
