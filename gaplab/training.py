@@ -20,6 +20,9 @@ from gaplab.data import Dataset, Split
 from gaplab.utils import get_device
 
 LossFn = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
+# A term added to the training loss only, computed from the model: a
+# weight penalty. Measurements never include it.
+Penalty = Callable[[nn.Module], torch.Tensor]
 EVAL_BATCH_SIZE = 1024
 
 
@@ -195,8 +198,13 @@ def train_one_epoch(
     loss_fn: LossFn,
     optimizer: torch.optim.Optimizer,
     batch_size: int,
+    penalty: Penalty | None = None,
 ) -> float:
-    """One pass over shuffled `data`; returns the running training loss."""
+    """One pass over shuffled `data`; returns the running training loss.
+
+    A `penalty` is added to each batch's loss before the gradient step;
+    the running loss returned is the data loss alone.
+    """
     model.train()
     running = torch.zeros((), device=data.X.device)
     for inputs, targets in data.batches(batch_size, shuffle=True):
@@ -204,7 +212,8 @@ def train_one_epoch(
         outputs = model(inputs)
         check_targets(outputs, targets, loss_fn)
         loss = loss_fn(outputs, targets)
-        loss.backward()
+        objective = loss + penalty(model) if penalty is not None else loss
+        objective.backward()
         optimizer.step()
         running += loss.detach() * len(targets)
     return running.item() / len(data)
@@ -220,12 +229,15 @@ def fit(
     callbacks: Sequence[Callback] = (),
     device: str | torch.device = "auto",
     progress: bool = True,
+    penalty: Penalty | None = None,
 ) -> History:
     """Train `model` for up to `epochs` epochs and return its `History`.
 
     After every epoch both splits are measured with `evaluate`. The data
     moves to the device once and stays there. Callbacks see the history
-    after each epoch and may stop training early.
+    after each epoch and may stop training early. A `penalty` (see
+    `gaplab.remedies.weight_penalty`) is added to the training objective
+    only: every loss recorded is the data loss.
     """
     if not isinstance(data, Dataset):
         raise TypeError(
@@ -244,7 +256,9 @@ def fit(
     for epoch in bar:
         start = time.perf_counter()
         lr = optimizer.param_groups[0]["lr"]
-        running = train_one_epoch(model, train, loss_fn, optimizer, batch_size)
+        running = train_one_epoch(
+            model, train, loss_fn, optimizer, batch_size, penalty
+        )
         on_train = evaluate(model, train, loss_fn)
         on_val = evaluate(model, val, loss_fn)
         history.epoch.append(epoch)
