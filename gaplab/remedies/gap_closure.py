@@ -360,12 +360,15 @@ def run_harness(
     """Every remedy in `names` against the baseline on every seed, as
     `compare` would give, with each run in a worker process. The
     baseline is trained once per seed and shared by all remedies."""
-    tasks = [(name, seed) for name in (BASELINE_NAME, *names) for seed in seeds]
+    tasks = [
+        (name, seed) for name in (BASELINE_NAME, *names) for seed in seeds
+    ]
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(workers, mp_context=context) as pool:
-        runs = dict(
-            zip(tasks, pool.map(train_one_thread, *zip(*tasks)), strict=True)
-        )
+        futures = [pool.submit(train_one_thread, *task) for task in tasks]
+        runs = {
+            task: f.result() for task, f in zip(tasks, futures, strict=True)
+        }
     return {
         name: [
             Comparison(
@@ -445,9 +448,9 @@ def evidence_document(results: dict[str, list[Comparison]]) -> str:
         "kept model shrinks by at least the claimed fraction AND its "
         "validation loss is lower than the baseline's. The kept model is "
         "the restored best epoch for early stopping, the last epoch "
-        "otherwise. \"Beats baseline's best val\" compares with the "
+        'otherwise. "Beats baseline\'s best val" compares with the '
         "baseline stopped at its own best epoch, and the test losses are "
-        "read once, after training; neither is required. \"Lines added\" "
+        'read once, after training; neither is required. "Lines added" '
         "counts what a plain training loop gains (`Remedy.added_code`); "
         "epoch time is the remedy's median over the baseline's.\n\n"
         + verdict_table(results)
