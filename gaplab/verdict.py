@@ -102,7 +102,7 @@ def verdict(
     min_delta: float = MIN_DELTA,
     fitted_fraction: float = FITTED_FRACTION,
 ) -> str:
-    """"underfitting", "overfitting" or "good fit", by the definitions
+    """ "underfitting", "overfitting" or "good fit", by the definitions
     above (one of VERDICTS)."""
     if underfits(history, fitted_fraction):
         return "underfitting"

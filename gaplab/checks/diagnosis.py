@@ -402,8 +402,7 @@ def pattern_cases() -> list[HandBuiltRun]:
             "lr_too_high",
         ),
         rule_case(
-            "a training loss that ends above its first value without a "
-            "jump",
+            "a training loss that ends above its first value without a jump",
             history_from_curves(near_start, [x + 0.05 for x in near_start]),
             "lr_too_high",
         ),
@@ -483,8 +482,7 @@ def pattern_cases() -> list[HandBuiltRun]:
             window=3,
         ),
         rule_case(
-            "a run that levelled off at 0.43 of its start, validation "
-            "rising",
+            "a run that levelled off at 0.43 of its start, validation rising",
             history_from_curves(
                 falling(2.3, 1.0, 6) + [1.0] * 6,
                 falling(2.3, 1.05, 6) + [1.06, 1.08, 1.1, 1.12, 1.14, 1.16],
@@ -703,8 +701,7 @@ def policy_cases() -> list[HandBuiltRun]:
             "fitted(history) is False): keep only runs that fitted",
         ),
         HandBuiltRun(
-            "a fitted run with validation loss 0.1 below training (gap "
-            "-0.3)",
+            "a fitted run with validation loss 0.1 below training (gap -0.3)",
             policy_history(0.4, -0.3),
             POLICY,
             True,

@@ -319,23 +319,44 @@ def closes_gap(comparisons: Sequence[Comparison]) -> bool:
     return all(comparison.passes for comparison in comparisons)
 
 
+def train_baselines(
+    seeds: Sequence[int] = HARNESS_SEEDS,
+    device: str | torch.device = "auto",
+) -> list[KeptModel]:
+    """The overfit baseline trained from each seed: train it once and
+    pass it to `compare` for every remedy of a lesson."""
+    return [
+        train_and_keep(OVERFIT_BASELINE, seed, device=device) for seed in seeds
+    ]
+
+
 def compare(
     remedy: Remedy,
     seeds: Sequence[int] = HARNESS_SEEDS,
+    baselines: Sequence[KeptModel] | None = None,
     device: str | torch.device = "auto",
 ) -> list[Comparison]:
-    """Train the baseline and `remedy` from each seed, in this process;
+    """Train `remedy` from each seed, in this process, and compare it
+    with the baseline from the same seed (trained here unless
+    `baselines`, from `train_baselines` with the same seeds, are given);
     one comparison per seed."""
+    if baselines is None:
+        baselines = train_baselines(seeds, device)
+    if len(baselines) != len(seeds):
+        raise ValueError(
+            f"{len(baselines)} baselines for {len(seeds)} seeds: train "
+            "them with train_baselines(seeds)"
+        )
     return [
         Comparison(
             remedy,
             seed,
-            train_and_keep(OVERFIT_BASELINE, seed, device=device),
+            baseline,
             train_and_keep(
                 remedy.config, seed, remedy.callbacks(), device=device
             ),
         )
-        for seed in seeds
+        for seed, baseline in zip(seeds, baselines, strict=True)
     ]
 
 
