@@ -1,9 +1,37 @@
 """Visible exercise checks: each fails with a message that names the likely
 mistake. Hidden tests live only in the solution notebooks."""
 
+import warnings
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import NoReturn
 
 
 def fail(message: str) -> NoReturn:
     """Fail a check with a message that names the likely mistake."""
     raise AssertionError(message)
+
+
+def warning_note(caught: Sequence[warnings.WarningMessage]) -> str:
+    """The warnings the answer raised, as a message shows them."""
+    lines = {f"  {w.category.__name__}: {w.message}" for w in caught}
+    return "Your code raised these warnings:\n" + "\n".join(sorted(lines))
+
+
+@contextmanager
+def reported_warnings() -> Iterator[None]:
+    """Catch the warnings raised in this block: they go into the
+    failure's message, or to stdout when the block passes, never to
+    stderr (nbgrader scores a cell that writes there 0)."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            yield
+        except AssertionError as error:
+            if caught:
+                raise AssertionError(
+                    f"{error}\n{warning_note(caught)}"
+                ) from None
+            raise
+    if caught:
+        print(warning_note(caught))

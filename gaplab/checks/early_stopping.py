@@ -26,16 +26,14 @@ from __future__ import annotations
 
 import copy
 import math
-import warnings
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 import torch
 from torch import nn
 
-from gaplab.checks import fail
+from gaplab.checks import fail, reported_warnings
 from gaplab.checks.own_work import suggests_reference
 from gaplab.remedies.early_stopping import EarlyStopping as Reference
 from gaplab.remedies.early_stopping import monitor_direction
@@ -856,31 +854,6 @@ RESUMED = (
         True,
     ),
 )
-
-
-def warning_note(caught: list[warnings.WarningMessage]) -> str:
-    """The warnings the answer raised, as a message shows them."""
-    lines = {f"  {w.category.__name__}: {w.message}" for w in caught}
-    return "Your code raised these warnings:\n" + "\n".join(sorted(lines))
-
-
-@contextmanager
-def reported_warnings() -> Iterator[None]:
-    """Catch the warnings raised in this block: they go into the
-    failure's message, or to stdout when the block passes, never to
-    stderr (nbgrader scores a cell that writes there 0)."""
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        try:
-            yield
-        except AssertionError as error:
-            if caught:
-                raise AssertionError(
-                    f"{error}\n{warning_note(caught)}"
-                ) from None
-            raise
-    if caught:
-        print(warning_note(caught))
 
 
 @suggests_reference("EarlyStopping")
