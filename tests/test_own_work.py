@@ -27,24 +27,27 @@ from torch import nn
 
 import gaplab.losses
 from gaplab.checks import diagnosis, losses, measuring, overfitting
+from gaplab.checks.early_stopping import check_early_stopping
 from gaplab.checks.own_work import (
     EXERCISES,
     require_own_work,
     resolve,
 )
+from gaplab.checks.weight_decay import check_l2_penalty
 from tests.notebook_tools import (
     grade_id,
     namespace_before,
     read_notebook,
     run_graded_cell,
     run_source,
+    solution_notebooks,
     solution_path,
 )
 
 OWN_CODE = "this exercise asks for your own code"
-# Exercises whose answer is not a function the library carries: lesson
-# 03's run configs.
-WITHOUT_REFERENCE = {"overfit_config", "underfit_config"}
+# Exercises whose answer is not a function the library carries: the run
+# configs of lessons 03 and 06.
+WITHOUT_REFERENCE = {"overfit_config", "underfit_config", "decay_config"}
 CHECKS: dict[str, Callable[..., None]] = {
     "mse": losses.check_mse,
     "mae": losses.check_mae,
@@ -59,6 +62,8 @@ CHECKS: dict[str, Callable[..., None]] = {
     "loss_acc_disagree": diagnosis.check_loss_acc_disagree,
     "diagnose": diagnosis.check_diagnose,
     "acceptable_run": diagnosis.check_acceptable_run,
+    "EarlyStopping": check_early_stopping,
+    "l2_penalty": check_l2_penalty,
 }
 
 
@@ -103,8 +108,12 @@ def answer_cells(lesson: str) -> list[str]:
 
 def test_every_exercise_with_a_reference_is_registered():
     lessons = sorted({e.lesson for e in EXERCISES.values()})
-    assert lessons == ["01-losses", "02-measuring", "03-overfitting",
-                       "04-diagnosing"]
+    with_answers = [
+        path.parent.name
+        for path in solution_notebooks()
+        if answer_cells(path.parent.name)
+    ]
+    assert lessons == with_answers
     for lesson in lessons:
         registered = {n for n, e in EXERCISES.items() if e.lesson == lesson}
         answers = set(answer_cells(lesson)) - WITHOUT_REFERENCE

@@ -171,6 +171,39 @@ EXERCISES: dict[str, Exercise] = {
         "from gaplab.diagnose import acceptable_run",
         ("gaplab.diagnose.acceptable_run",),
     ),
+    # The answer is a class: its methods, and the module's helpers that
+    # decide an improvement and its direction, are the reference.
+    "EarlyStopping": Exercise(
+        "05-early-stopping",
+        "from gaplab.remedies import EarlyStopping",
+        (
+            "gaplab.remedies.early_stopping.EarlyStopping",
+            *(
+                f"gaplab.remedies.early_stopping.EarlyStopping.{method}"
+                for method in (
+                    "__init__",
+                    "reset",
+                    "on_train_begin",
+                    "on_epoch_end",
+                    "keep_weights",
+                    "on_train_end",
+                    "state_dict",
+                    "load_state_dict",
+                )
+            ),
+            "gaplab.remedies.early_stopping.is_improvement",
+            "gaplab.remedies.early_stopping.monitor_direction",
+        ),
+    ),
+    # weight_penalty builds a penalty that calls l2_penalty.
+    "l2_penalty": Exercise(
+        "06-weight-decay",
+        "from gaplab.remedies import l2_penalty",
+        (
+            "gaplab.remedies.penalties.l2_penalty",
+            "gaplab.remedies.penalties.weight_penalty",
+        ),
+    ),
 }
 
 

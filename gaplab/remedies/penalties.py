@@ -50,13 +50,11 @@ def weight_penalty(l1: float = 0.0, l2: float = 0.0) -> Penalty | None:
     """One penalty of both kinds for `fit`, or None when both are 0."""
     if l1 < 0 or l2 < 0:
         raise ValueError(f"penalty strengths must be >= 0, got {l1=}, {l2=}")
-    if not (l1 or l2):
-        return None
-
-    def penalty(model: nn.Module) -> torch.Tensor:
-        return l1_penalty(model, l1) + l2_penalty(model, l2)
-
-    return penalty
+    if not l1:
+        return None if not l2 else lambda model: l2_penalty(model, l2)
+    if not l2:
+        return lambda model: l1_penalty(model, l1)
+    return lambda model: l1_penalty(model, l1) + l2_penalty(model, l2)
 
 
 def decay_groups(
