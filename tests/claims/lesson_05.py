@@ -94,9 +94,12 @@ claim(
     "for epoch (same initial weights, same batches), until it stops",
     below=True,
 )(replays_its_baseline)
-claim(
+@claim(
     "from the same seed, the early-stopped run is the baseline run, cut short."
-)(replays_its_baseline)
+)
+def the_summary_repeats_the_replay(ns: Namespace) -> Evidence:
+    """The summary restates what section 1 printed."""
+    return replays_its_baseline(ns)
 
 
 @claim("Against lesson 03's overfit baseline it closes the gap on every seed")
