@@ -96,6 +96,12 @@ class Remedy:
         return sum(1 for line in lines if line and not line.startswith("#"))
 
 
+# What an L2 penalty adds to a plain loop, whatever its strength `l2`.
+L2_IN_THE_LOSS = """
+weights = [p for p in model.parameters() if p.ndim >= 2]
+loss = loss + l2 / 2 * sum(w.pow(2).sum() for w in weights)
+"""
+
 REMEDIES: dict[str, Remedy] = {
     remedy.name: remedy
     for remedy in (
@@ -126,10 +132,7 @@ model.load_state_dict(best_state)
             config=replace(OVERFIT_BASELINE, l2=1e-2),
             gap_reduction=0.5,
             closes=True,
-            added_code="""
-weights = [p for p in model.parameters() if p.ndim >= 2]
-loss = loss + l2 / 2 * sum(w.pow(2).sum() for w in weights)
-""",
+            added_code=L2_IN_THE_LOSS,
         ),
         Remedy(
             name="decoupled weight decay (AdamW)",
@@ -155,10 +158,7 @@ optimizer = torch.optim.AdamW(groups, weight_decay=3.0)
             config=replace(OVERFIT_BASELINE, l2=1.0),
             gap_reduction=0.5,
             closes=False,
-            added_code="""
-weights = [p for p in model.parameters() if p.ndim >= 2]
-loss = loss + l2 / 2 * sum(w.pow(2).sum() for w in weights)
-""",
+            added_code=L2_IN_THE_LOSS,
         ),
         Remedy(
             name="dropout",
