@@ -5,8 +5,8 @@ The harness runs once per test session (about 30 s on 2 cores); every
 test below reads that one result. What each lesson claims (this remedy
 closes the gap by at least this fraction, that one does not) must be what
 the harness measures; the negative control must shrink the gap and fail;
-the committed EVIDENCE.md must agree with a fresh run; and the parallel
-path must give the numbers of the plain in-process path.
+the committed EVIDENCE.md must agree with a fresh run; and a run
+repeated from the same seed must give the same numbers.
 """
 
 from __future__ import annotations
@@ -102,15 +102,15 @@ def test_early_stopping_keeps_its_restored_best_epoch(harness):
         assert c.baseline.kept_epoch == OVERFIT_BASELINE.epochs
 
 
-def test_the_parallel_harness_gives_the_in_process_numbers(harness):
-    """One remedy and seed trained again by `compare` in this process
-    (default threads) agrees with the worker's run (one thread)."""
+def test_a_remedy_trained_again_gives_the_same_numbers(harness):
+    """One remedy and seed trained again by `compare` agrees with the
+    harness's run: the evidence is repeatable."""
     fresh = compare(REMEDIES["dropout"], seeds=(1,))[0]
-    pooled = harness["dropout"][1]
+    recorded = harness["dropout"][1]
     for field in ("gap", "val_loss", "test_loss"):
         for run in ("baseline", "treated"):
             a = getattr(getattr(fresh, run), field)
-            b = getattr(getattr(pooled, run), field)
+            b = getattr(getattr(recorded, run), field)
             assert a == pytest.approx(b, abs=SAME_NUMBER), (run, field)
 
 
