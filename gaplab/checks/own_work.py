@@ -101,6 +101,31 @@ TRACING = (
     "threading.setprofile",
     "threading.settrace",
 )
+# Lesson 07 asks for dropout and a batch norm step written by hand.
+TORCH_DROPOUT = (
+    "torch.nn.modules.dropout._DropoutNd.__init__",
+    "torch.nn.Dropout.forward",
+    "torch.nn.functional.dropout",
+    "torch.nn.functional.dropout1d",
+    "torch.nn.functional.dropout2d",
+    "torch.nn.functional.dropout3d",
+    "torch.nn.functional.alpha_dropout",
+    "torch.nn.functional.feature_alpha_dropout",
+    "torch.dropout",
+    "torch.native_dropout",
+    "torch.alpha_dropout",
+    "torch.feature_dropout",
+    "torch.feature_alpha_dropout",
+)
+TORCH_BATCH_NORM = (
+    "torch.nn.modules.batchnorm._BatchNorm.forward",
+    "torch.nn.functional.batch_norm",
+    "torch.nn.functional.instance_norm",
+    "torch.batch_norm",
+    "torch.native_batch_norm",
+    "torch._native_batch_norm_legit",
+    "torch.instance_norm",
+)
 
 EXERCISES: dict[str, Exercise] = {
     "mse": Exercise(
@@ -203,6 +228,23 @@ EXERCISES: dict[str, Exercise] = {
             "gaplab.remedies.penalties.l2_penalty",
             "gaplab.remedies.penalties.weight_penalty",
         ),
+    ),
+    # The answer is a class: the reference's methods, PyTorch's dropout
+    # layers and functions, and the kernels behind them.
+    "InvertedDropout": Exercise(
+        "07-dropout-batchnorm",
+        "from gaplab.remedies import Dropout as InvertedDropout",
+        (
+            "gaplab.remedies.dropout.Dropout",
+            "gaplab.remedies.dropout.Dropout.__init__",
+            "gaplab.remedies.dropout.Dropout.forward",
+            *TORCH_DROPOUT,
+        ),
+    ),
+    "batch_norm_step": Exercise(
+        "07-dropout-batchnorm",
+        "from gaplab.remedies import batch_norm_step",
+        ("gaplab.remedies.batch_norm.batch_norm_step", *TORCH_BATCH_NORM),
     ),
 }
 
