@@ -68,9 +68,7 @@ def build_dropout(dropout_class: DropoutClass, p: float) -> nn.Module:
     except NotImplementedError:
         raise
     except Exception as error:
-        fail(
-            f"InvertedDropout(p={p}) raised {type(error).__name__}: {error}"
-        )
+        fail(f"InvertedDropout(p={p}) raised {type(error).__name__}: {error}")
     if not isinstance(layer, nn.Module):
         fail(
             f"InvertedDropout(p={p}) built a {type(layer).__name__}: define "
@@ -611,7 +609,9 @@ def call_step(
                 "batch (dim 0), one per feature"
             )
     for name, before, after in zip(
-        ("x", "running_mean", "running_var"), originals, (x, mean, var),
+        ("x", "running_mean", "running_var"),
+        originals,
+        (x, mean, var),
         strict=True,
     ):
         if not torch.equal(before, after.detach()):
@@ -631,12 +631,18 @@ def check_step_values(
     for case in cases:
         x, mean, var = case.tensors()
         got = dict(
-            zip(("y", "running_mean", "running_var"),
-                call_step(step, case, x, mean, var), strict=True)
+            zip(
+                ("y", "running_mean", "running_var"),
+                call_step(step, case, x, mean, var),
+                strict=True,
+            )
         )
         want = dict(
-            zip(("y", "running_mean", "running_var"),
-                reference_step(case, x, mean, var), strict=True)
+            zip(
+                ("y", "running_mean", "running_var"),
+                reference_step(case, x, mean, var),
+                strict=True,
+            )
         )
         if values_match(got["running_mean"], want["running_var"]) and (
             values_match(got["running_var"], want["running_mean"])
@@ -655,10 +661,10 @@ def check_step_values(
                     for output, mistake, value in usual_mistakes(
                         case, x, mean, var
                     )
-                    if output == name and values_match(got[name].detach(), value)
+                    if output == name
+                    and values_match(got[name].detach(), value)
                 ),
-                "compare it term by term with the formulas above the "
-                "exercise",
+                "compare it term by term with the formulas above the exercise",
             )
             error = float((got[name].detach() - want[name]).abs().max())
             fail(
@@ -684,7 +690,9 @@ def check_step_gradient(
         )
     (y * weights).sum().backward()
     reference_x = x.clone().requires_grad_()
-    (reference_step(case, reference_x, mean, var)[0] * weights).sum().backward()
+    (
+        reference_step(case, reference_x, mean, var)[0] * weights
+    ).sum().backward()
     if answer_x.grad is None or not torch.allclose(
         answer_x.grad, reference_x.grad, rtol=1e-3, atol=1e-4
     ):
@@ -701,8 +709,8 @@ def check_batch_norm_step(step: BatchNormStep) -> None:
     """Check exercise 2: see the module's docstring."""
     if not callable(step):
         raise TypeError(
-            "pass your function itself, e.g. "
-            f"check_batch_norm_step(batch_norm_step), got a {type(step).__name__}"
+            "pass your function itself, e.g. check_batch_norm_step("
+            f"batch_norm_step), got a {type(step).__name__}"
         )
     with reported_warnings():
         check_step_values(step)
