@@ -36,7 +36,7 @@ import argparse
 import statistics
 import sys
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
 from pathlib import Path
 
 import matplotlib.pyplot as plt
@@ -447,6 +447,42 @@ def evidence_document(results: dict[str, list[Comparison]]) -> str:
         + verdict_table(results)
         + "\n"
         + evidence_table(results)
+    )
+
+
+def config_changes(config: RunConfig) -> str:
+    """The fields in which `config` differs from the baseline, as
+    `name=value` pairs: what a remedy changes."""
+    return ", ".join(
+        f"{field.name}={getattr(config, field.name)!r}"
+        for field in fields(RunConfig)
+        if getattr(config, field.name) != getattr(OVERFIT_BASELINE, field.name)
+    )
+
+
+def report(comparisons: Sequence[Comparison]) -> None:
+    """Print one remedy's comparisons, as the lessons show them: each
+    seed's gap and validation loss, baseline -> remedy; the harness's
+    verdict beside what the lesson claims; and the seeds on which the
+    remedy also beats the baseline stopped at its own best epoch."""
+    remedy = comparisons[0].remedy
+    print(f"{remedy.name} ({config_changes(remedy.config)}):")
+    for c in comparisons:
+        print(
+            f"  seed {c.seed}: gap {c.baseline.gap:.3f} -> "
+            f"{c.treated.gap:.3f} ({c.gap_reduction:.0%} removed), "
+            f"validation loss {c.baseline.val_loss:.3f} -> "
+            f"{c.treated.val_loss:.3f}, passes: {c.passes}"
+        )
+    print(
+        f"  needs {remedy.gap_reduction:.0%} of the gap removed; closes "
+        f"the gap on every seed: {closes_gap(comparisons)} (the lesson "
+        f"claims: {remedy.closes})"
+    )
+    beaten = [c.seed for c in comparisons if c.beats_baseline_best]
+    print(
+        "  lower validation loss than the baseline stopped at its best "
+        f"epoch on seeds: {beaten}"
     )
 
 

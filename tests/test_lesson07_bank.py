@@ -1,12 +1,7 @@
-"""PENDING: lesson 07 is not written yet. This bank was written from its
-exercise spec (issue 7) by a tester who never saw any check; when
-solutions/07-dropout-batchnorm/ exists, move this file to
-tests/test_lesson07_bank.py, unchanged, and make the checks pass it.
-
-An independent bank of learner answers to the two exercises of lesson
+"""An independent bank of learner answers to the two exercises of lesson
 07 (`InvertedDropout` and `batch_norm_step`), written from the exercise
-text alone, and run through the real graded cells (visible checks and
-hidden tests).
+spec alone, before the checks existed, by a tester who never saw them;
+run through the real graded cells (visible checks and hidden tests).
 
 Every correct answer, in whatever style, must be accepted; every wrong
 one, a mistake that learners reading the text really make, must fail
