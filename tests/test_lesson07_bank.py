@@ -316,7 +316,7 @@ class GradModeAsEval(_Checked):
         return x * (torch.rand_like(x) >= self.p) / (1 - self.p)
 
 
-class TestsTrainMethod(_Checked):
+class ReadsTrainMethod(_Checked):
     """Tests `self.train` (the method, always true) instead of
     `self.training`, so it drops in eval mode too."""
 
@@ -676,7 +676,7 @@ WRONG_DROPOUT = [
     ClassicDropout,
     IgnoresEval,
     GradModeAsEval,
-    TestsTrainMethod,
+    ReadsTrainMethod,
     OwnTrainingFlag,
     InPlaceOnInput,
     ThroughData,

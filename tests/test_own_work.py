@@ -1,6 +1,6 @@
 """References in the library cannot be handed in as answers.
 
-For every exercise of lessons 01-04 with a library reference, the real
+For every exercise with a library reference, the real
 graded cell (visible checks and hidden tests, as nbgrader runs them)
 gives 0 to the reference itself and to every disguise of it, with a
 message that asks for the learner's own code; the visible check, when it
@@ -27,6 +27,10 @@ from torch import nn
 
 import gaplab.losses
 from gaplab.checks import diagnosis, losses, measuring, overfitting
+from gaplab.checks.dropout_batch_norm import (
+    check_batch_norm_step,
+    check_inverted_dropout,
+)
 from gaplab.checks.early_stopping import check_early_stopping
 from gaplab.checks.own_work import (
     EXERCISES,
@@ -64,6 +68,8 @@ CHECKS: dict[str, Callable[..., None]] = {
     "acceptable_run": diagnosis.check_acceptable_run,
     "EarlyStopping": check_early_stopping,
     "l2_penalty": check_l2_penalty,
+    "InvertedDropout": check_inverted_dropout,
+    "batch_norm_step": check_batch_norm_step,
 }
 
 
