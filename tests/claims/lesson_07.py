@@ -27,6 +27,9 @@ MEAN_CLOSE = 0.05
 # "Well above": at least this ratio. "Dozens of epochs": at least 24.
 WELL_ABOVE = 1.5
 DOZENS = 24
+# "End up close": the final running and eval-mode training losses of the
+# baseline within this of each other.
+END_CLOSE = 0.02
 # "Float rounding" for float32 activations of this size.
 ROUNDING = 1e-5
 
@@ -90,8 +93,9 @@ def batch_norm_memorises_sooner(ns: Namespace) -> Evidence:
 
 
 @claim(
-    "Dropout, whose noise is far larger, never lets the network fit every "
-    "training label within the budget."
+    "Dropout, which switches off a new random share of the units at every "
+    "step, never lets the network fit every training label within the "
+    "budget."
 )
 def dropout_never_fits_every_label(ns: Namespace) -> Evidence:
     epochs = ns["perfect_epochs"]["dropout"]
@@ -137,6 +141,16 @@ def your_layer_draws_other_masks(ns: Namespace) -> Evidence:
 def dropout_runs(ns: Namespace) -> list:
     """Section 1's dropout runs, one per seed."""
     return [c.treated.history for c in ns["results"]["dropout"]]
+
+
+@claim("Without dropout the two end up close.")
+def without_dropout_the_training_losses_agree(ns: Namespace) -> Evidence:
+    pairs = [
+        (b.history.running_train_loss[-1], b.history.train_loss[-1])
+        for b in ns["baselines"]
+    ]
+    holds = all(abs(running - honest) < END_CLOSE for running, honest in pairs)
+    return holds, {"baseline's final (running, eval mode)": pairs}
 
 
 @claim(
