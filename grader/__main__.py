@@ -10,6 +10,7 @@ colab       rewrite each solution notebook's badge and Colab setup cell
 from __future__ import annotations
 
 import argparse
+import glob
 import os
 import shutil
 import subprocess
@@ -19,7 +20,15 @@ from pathlib import Path
 import nbformat
 
 from gaplab.colab import badge_markdown, setup_cell_source
-from grader.submissions import submission_problems
+from grader.batch import (
+    NotGraded,
+    RunResult,
+    Submission,
+    failure_reason,
+    grade_each,
+    without_false_warnings,
+)
+from grader.submissions import edited_cells, submission_problems
 
 GRADER = Path(__file__).resolve().parent
 ROOT = GRADER.parent
@@ -37,16 +46,40 @@ def assignments() -> list[str]:
     return sorted(p.name for p in SOLUTIONS.iterdir() if p.is_dir())
 
 
-def nbgrader(*args: str) -> None:
-    """Run an nbgrader command with the course's configuration.
-
-    The virtual environment's bin/ goes on PATH because nbgrader runs the
-    `alembic` executable when it creates a gradebook.
-    """
+def nbgrader_environment() -> dict[str, str]:
+    """The environment nbgrader runs in: the virtual environment's bin/
+    on PATH, because nbgrader runs the `alembic` executable when it
+    creates a gradebook, and the course on PYTHONPATH, for its export
+    plugin."""
     env = dict(os.environ)
     env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env['PATH']}"
-    command = [sys.executable, "-m", "nbgrader", *args]
-    result = subprocess.run(command, cwd=GRADER, env=env)
+    env["PYTHONPATH"] = os.pathsep.join(
+        filter(None, [str(ROOT), env.get("PYTHONPATH")])
+    )
+    return env
+
+
+def run_nbgrader(*args: str) -> RunResult:
+    """Run an nbgrader command with the course's configuration; return
+    its exit status and everything it printed."""
+    command = [sys.executable, "-m", "nbgrader", *args, "--log-level=WARN"]
+    result = subprocess.run(
+        command,
+        cwd=GRADER,
+        env=nbgrader_environment(),
+        capture_output=True,
+        text=True,
+    )
+    return RunResult(result.returncode, result.stdout + result.stderr)
+
+
+def nbgrader(*args: str) -> None:
+    """Run an nbgrader command that must succeed (release, export); exit
+    with its log if it fails."""
+    result = run_nbgrader(*args)
+    log = without_false_warnings(result.output).strip()
+    if log:
+        print(log, file=sys.stderr)
     if result.returncode != 0:
         sys.exit(
             f"nbgrader {' '.join(args)} failed (exit {result.returncode})"
@@ -59,62 +92,106 @@ def release(into: Path | None, names: list[str] | None = None) -> None:
     if into is not None:
         os.environ["GAPLAB_RELEASE_DIR"] = str(into.resolve())
     for name in names or assignments():
-        nbgrader("generate_assignment", name, "--force", "--log-level=WARN")
+        nbgrader("generate_assignment", name, "--force")
+
+
+def collect(folder: Path) -> tuple[list[Submission], list[NotGraded]]:
+    """The well-formed submissions in `folder`, copied into the work
+    folder, and the others with what is wrong with them. Edited checks
+    are reported on stderr; nbgrader grades the released versions."""
+    submitted = work_folder() / "submitted"
+    accepted, refused = [], []
+    for notebook in sorted(folder.glob("*/*/*.ipynb")):
+        assignment = notebook.parent.name
+        student = notebook.parent.parent.name
+        released = LESSONS / assignment / notebook.name
+        if not released.is_file():
+            problems = [
+                f"{notebook}: no lesson {assignment}/{notebook.name}; check "
+                "the folder and notebook names"
+            ]
+        else:
+            problems = submission_problems(notebook, released)
+        if problems:
+            refused += [NotGraded(student, assignment, p) for p in problems]
+            continue
+        edited = edited_cells(notebook, released)
+        if edited:
+            print(
+                f"EDITED CHECKS: {student} / {assignment}: the locked cells "
+                f"{', '.join(edited)} differ from the release; they are "
+                "graded in their released form",
+                file=sys.stderr,
+            )
+        submission = Submission(student, assignment, notebook)
+        target = submitted / submission.nbgrader_id / assignment
+        target.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(notebook, target / notebook.name)
+        accepted.append(submission)
+    return accepted, refused
+
+
+def autograded_path(submission: Submission) -> Path:
+    """Where nbgrader leaves the executed notebook of a submission."""
+    autograded = work_folder() / "autograded"
+    return autograded / submission.nbgrader_id / submission.assignment
 
 
 def autograde(folder: Path) -> int:
-    """Copy well-formed submissions in and grade them; report the rest.
+    """Grade every well-formed submission in `folder`, each on its own,
+    and report the rest by student and lesson. Submissions already in the
+    work folder but not in `folder` keep their grades.
 
     Returns the number of submissions that could not be graded, so the
-    command can exit non-zero while still grading everyone else.
+    command can exit non-zero after grading everyone else.
     """
     if not folder.is_dir():
         sys.exit(
             f"{folder} is not a folder: expected "
             "STUDENT/ASSIGNMENT/NOTEBOOK.ipynb files inside it"
         )
-    submitted = work_folder() / "submitted"
-    problems: list[str] = []
-    graded_assignments: set[str] = set()
-    for notebook in sorted(folder.glob("*/*/*.ipynb")):
-        assignment = notebook.parent.name
-        released = LESSONS / assignment / notebook.name
-        if not released.is_file():
-            problems.append(
-                f"{notebook}: no lesson {assignment}/{notebook.name}; check "
-                "the folder and notebook names"
-            )
-            continue
-        found = submission_problems(notebook, released)
-        if found:
-            problems += found
-            continue
-        student = notebook.parent.parent.name
-        target = submitted / student / assignment
-        target.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(notebook, target / notebook.name)
-        graded_assignments.add(assignment)
+    accepted, refused = collect(folder)
+    if not accepted and not refused:
+        sys.exit(f"no STUDENT/ASSIGNMENT/NOTEBOOK.ipynb files in {folder}")
     # The gradebook must know each assignment's graded cells: generate
     # them again, into the work folder so that lessons/ stays untouched.
-    release(work_folder() / "release", sorted(graded_assignments))
-    for assignment in sorted(graded_assignments):
-        nbgrader("autograde", assignment, "--force", "--log-level=WARN")
-    if not graded_assignments and not problems:
-        sys.exit(f"no STUDENT/ASSIGNMENT/NOTEBOOK.ipynb files in {folder}")
-    for problem in problems:
-        print(f"NOT GRADED: {problem}", file=sys.stderr)
-    return len(problems)
+    release(
+        work_folder() / "release", sorted({s.assignment for s in accepted})
+    )
+    failed = grade_each(
+        accepted,
+        lambda assignment, student: run_nbgrader(
+            "autograde", assignment, f"--student={student}", "--force"
+        ),
+        lambda submission: autograded_path(submission).is_dir(),
+    )
+    for problem in refused + failed:
+        print(problem.line(), file=sys.stderr)
+    return len(refused) + len(failed)
 
 
-def feedback() -> None:
-    """HTML feedback for each autograded submission, hidden tests removed."""
+def feedback() -> int:
+    """HTML feedback, hidden tests removed, for each lesson that has
+    autograded submissions (mid-course, later lessons have none yet).
+    Returns the number of lessons whose feedback failed."""
+    autograded = work_folder() / "autograded"
+    failures = 0
     for name in assignments():
-        nbgrader("generate_feedback", name, "--force", "--log-level=WARN")
+        if not any(autograded.glob(f"*/{glob.escape(name)}")):
+            continue
+        result = run_nbgrader("generate_feedback", name, "--force")
+        if result.returncode != 0:
+            failures += 1
+            print(
+                f"NO FEEDBACK: {name}: {failure_reason(result)}",
+                file=sys.stderr,
+            )
+    return failures
 
 
 def export(to: Path) -> None:
-    """All scores in the gradebook, as nbgrader's CSV export."""
-    nbgrader("export", f"--to={to.resolve()}", "--log-level=WARN")
+    """All scores in the gradebook, as a CSV file (see grader.export)."""
+    nbgrader("export", f"--to={to.resolve()}")
 
 
 def sync_colab_cells() -> None:
@@ -155,7 +232,7 @@ def main(argv: list[str] | None = None) -> int:
     elif args.command == "autograde":
         return 1 if autograde(args.folder) else 0
     elif args.command == "feedback":
-        feedback()
+        return 1 if feedback() else 0
     elif args.command == "export":
         export(args.to)
     else:

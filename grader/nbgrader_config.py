@@ -52,3 +52,7 @@ c.GenerateFeedback.preprocessors = [
     ClearHiddenTests,
     CSSHTMLHeaderPreprocessor,
 ]
+
+# Scores go out through the csv module, so that any student id the
+# submissions folder allows (commas, quotes, non-ASCII) stays one field.
+c.ExportApp.plugin_class = "grader.export.CsvExport"
