@@ -25,7 +25,7 @@ from grader.batch import (
     RunResult,
     Submission,
     failure_reason,
-    grade_each,
+    grade_lesson,
     without_false_warnings,
 )
 from grader.submissions import edited_cells, submission_problems
@@ -95,11 +95,13 @@ def release(into: Path | None, names: list[str] | None = None) -> None:
         nbgrader("generate_assignment", name, "--force")
 
 
-def collect(folder: Path) -> tuple[list[Submission], list[NotGraded]]:
-    """The well-formed submissions in `folder`, copied into the work
-    folder, and the others with what is wrong with them. Edited checks
-    are reported on stderr; nbgrader grades the released versions."""
-    submitted = work_folder() / "submitted"
+def collect(
+    folder: Path, staging: Path
+) -> tuple[list[Submission], list[NotGraded]]:
+    """The well-formed submissions in `folder`, copied into `staging` (for
+    this batch) and into the work folder's submitted/ (the record), and
+    the others with what is wrong with them. Edited checks are reported
+    on stderr; nbgrader grades the released versions."""
     accepted, refused = [], []
     for notebook in sorted(folder.glob("*/*/*.ipynb")):
         assignment = notebook.parent.name
@@ -124,9 +126,10 @@ def collect(folder: Path) -> tuple[list[Submission], list[NotGraded]]:
                 file=sys.stderr,
             )
         submission = Submission(student, assignment, notebook)
-        target = submitted / submission.nbgrader_id / assignment
-        target.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(notebook, target / notebook.name)
+        for root in (staging, work_folder() / "submitted"):
+            target = root / submission.nbgrader_id / assignment
+            target.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(notebook, target / notebook.name)
         accepted.append(submission)
     return accepted, refused
 
@@ -138,9 +141,9 @@ def autograded_path(submission: Submission) -> Path:
 
 
 def autograde(folder: Path) -> int:
-    """Grade every well-formed submission in `folder`, each on its own,
-    and report the rest by student and lesson. Submissions already in the
-    work folder but not in `folder` keep their grades.
+    """Grade every well-formed submission in `folder`, one nbgrader run
+    per lesson, and report the rest by student and lesson. Submissions
+    already in the work folder but not in `folder` keep their grades.
 
     Returns the number of submissions that could not be graded, so the
     command can exit non-zero after grading everyone else.
@@ -150,21 +153,28 @@ def autograde(folder: Path) -> int:
             f"{folder} is not a folder: expected "
             "STUDENT/ASSIGNMENT/NOTEBOOK.ipynb files inside it"
         )
-    accepted, refused = collect(folder)
+    staging = work_folder() / "batch"
+    shutil.rmtree(staging, ignore_errors=True)
+    accepted, refused = collect(folder, staging)
     if not accepted and not refused:
         sys.exit(f"no STUDENT/ASSIGNMENT/NOTEBOOK.ipynb files in {folder}")
+    lessons = sorted({s.assignment for s in accepted})
     # The gradebook must know each assignment's graded cells: generate
     # them again, into the work folder so that lessons/ stays untouched.
-    release(
-        work_folder() / "release", sorted({s.assignment for s in accepted})
-    )
-    failed = grade_each(
-        accepted,
-        lambda assignment, student: run_nbgrader(
-            "autograde", assignment, f"--student={student}", "--force"
-        ),
-        lambda submission: autograded_path(submission).is_dir(),
-    )
+    release(work_folder() / "release", lessons)
+    failed = []
+    for lesson in lessons:
+        failed += grade_lesson(
+            lesson,
+            [s for s in accepted if s.assignment == lesson],
+            lambda name: run_nbgrader(
+                "autograde",
+                name,
+                "--force",
+                f"--CourseDirectory.submitted_directory={staging}",
+            ),
+            lambda submission: autograded_path(submission).is_dir(),
+        )
     for problem in refused + failed:
         print(problem.line(), file=sys.stderr)
     return len(refused) + len(failed)
@@ -183,7 +193,7 @@ def feedback() -> int:
         if result.returncode != 0:
             failures += 1
             print(
-                f"NO FEEDBACK: {name}: {failure_reason(result)}",
+                f"NO FEEDBACK: {name}: {failure_reason(result.output)}",
                 file=sys.stderr,
             )
     return failures

@@ -1,13 +1,15 @@
 """Grading a batch of submissions so that one bad notebook stops nobody.
 
-nbgrader grades one assignment for every student in one run, and a
-failure (a kernel that dies, edited metadata) ends that run: the students
-after it go ungraded. Here each submission is graded by its own nbgrader
-run, restricted to that student, so that a failure is tied to a student
-and a lesson, reported, and the batch goes on. Only the submissions in
-the folder handed to `autograde` are graded; the others already in the
-work folder keep their grades. Student ids are the folder names, whatever
-characters they hold (see `nbgrader_student_id`).
+nbgrader grades one assignment for every student in one run. It goes on
+past a notebook whose kernel dies or times out, but its log does not say
+which student failed, and metadata whose schema_version was edited stops
+the run (`submissions.submission_problems` refuses those first). Here
+each lesson is graded in one run over a folder that holds only the
+submissions handed to `autograde`; the others already in the work folder
+keep their grades. Each submission nbgrader did not grade is reported by
+student and lesson, with the reason its part of the log gives. Student
+ids are the folder names, whatever characters they hold (see
+`nbgrader_student_id`).
 
 nbgrader warns that the checksum of every graded cell with hidden tests
 "has changed", even in an untouched notebook: it records the checksum
@@ -44,6 +46,9 @@ FAILURE_CAUSES = (
     ),
 )
 GLOB_CHARACTERS = "[]*?%"
+FAILED_SUBMISSION = re.compile(
+    r"There was an error processing assignment: (\S.*)$"
+)
 FALSE_CHECKSUM_WARNING = re.compile(
     r"Attribute 'checksum' for cell .* has changed"
 )
@@ -102,14 +107,29 @@ def course_student_id(nbgrader_id: str) -> str:
     return unquote(nbgrader_id)
 
 
-def failure_reason(result: RunResult) -> str:
-    """Why an nbgrader run failed, in the instructor's words."""
+def failure_reason(log: str) -> str:
+    """Why nbgrader failed on a submission, in the instructor's words,
+    from the part of its log about that submission."""
     for marker, reason in FAILURE_CAUSES:
-        if marker in result.output:
+        if marker in log:
             return reason
-    lines = [line for line in result.output.splitlines() if line.strip()]
-    last = lines[-1] if lines else "no output"
-    return f"nbgrader failed (exit {result.returncode}): {last}"
+    lines = [line for line in log.splitlines() if line.strip()]
+    return f"nbgrader failed: {lines[-1] if lines else 'no log'}"
+
+
+def failure_logs(output: str) -> dict[str, str]:
+    """The part of nbgrader's log about each submission it failed on, by
+    the submission's folder (.../STUDENT/ASSIGNMENT)."""
+    logs: dict[str, str] = {}
+    folder = None
+    for line in output.splitlines():
+        found = FAILED_SUBMISSION.search(line)
+        if found:
+            folder = found.group(1)
+            logs[folder] = ""
+        elif folder is not None:
+            logs[folder] += line + "\n"
+    return logs
 
 
 def without_false_warnings(output: str) -> str:
@@ -121,27 +141,34 @@ def without_false_warnings(output: str) -> str:
     )
 
 
-def grade_each(
+def grade_lesson(
+    assignment: str,
     submissions: Sequence[Submission],
-    run_autograde: Callable[[str, str], RunResult],
+    run_autograde: Callable[[str], RunResult],
     was_graded: Callable[[Submission], bool],
 ) -> list[NotGraded]:
-    """Grade every submission by its own nbgrader run (`run_autograde(
-    assignment, nbgrader_id)`); return those that failed or that
-    nbgrader passed over, with the reason."""
+    """Grade one lesson's submissions in one nbgrader run (`run_autograde(
+    assignment)`, over a folder that holds only these submissions);
+    nbgrader goes on past a submission it fails on. Return those it did
+    not grade, each with the reason its log gives."""
+    result = run_autograde(assignment)
+    log = without_false_warnings(result.output).strip()
+    if log:
+        print(log)
+    logs = failure_logs(result.output)
     failures = []
     for submission in submissions:
-        result = run_autograde(submission.assignment, submission.nbgrader_id)
-        log = without_false_warnings(result.output).strip()
-        if log:
-            print(log)
-        if result.returncode != 0:
-            reason = failure_reason(result)
-        elif not was_graded(submission):
-            reason = "nbgrader did not grade it (check the folder's name)"
-        else:
+        if was_graded(submission):
             continue
+        own_log = next(
+            (
+                text
+                for folder, text in logs.items()
+                if Path(folder).parent.name == submission.nbgrader_id
+            ),
+            result.output,
+        )
         failures.append(
-            NotGraded(submission.student, submission.assignment, reason)
+            NotGraded(submission.student, assignment, failure_reason(own_log))
         )
     return failures
