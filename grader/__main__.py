@@ -15,6 +15,7 @@ import os
 import shutil
 import subprocess
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import nbformat
@@ -24,10 +25,13 @@ from grader.batch import (
     NotGraded,
     RunResult,
     Submission,
+    Tampering,
     failure_reason,
     grade_lesson,
+    shards,
     without_false_warnings,
 )
+from grader.sandbox import SandboxUnavailable, check_sandbox
 from grader.submissions import edited_cells, submission_problems
 
 GRADER = Path(__file__).resolve().parent
@@ -95,13 +99,25 @@ def release(into: Path | None, names: list[str] | None = None) -> None:
         nbgrader("generate_assignment", name, "--force")
 
 
+def already_graded(submission: Submission) -> bool:
+    """Whether this very notebook was graded before: the same bytes in the
+    work folder's record, and an autograded copy."""
+    recorded = submitted_path(submission) / submission.path.name
+    return (
+        recorded.is_file()
+        and recorded.read_bytes() == submission.path.read_bytes()
+        and autograded_path(submission).is_dir()
+    )
+
+
 def collect(
-    folder: Path, staging: Path
+    folder: Path, regrade: bool
 ) -> tuple[list[Submission], list[NotGraded]]:
-    """The well-formed submissions in `folder`, copied into `staging` (for
-    this batch) and into the work folder's submitted/ (the record), and
-    the others with what is wrong with them. Edited checks are reported
-    on stderr; nbgrader grades the released versions."""
+    """The well-formed submissions in `folder` that need grading (all of
+    them with `regrade`, otherwise those not graded as they are now),
+    copied into the work folder's submitted/ (the record), and the
+    others with what is wrong with them. Edited checks are reported on
+    stderr; nbgrader grades the released versions."""
     accepted, refused = [], []
     for notebook in sorted(folder.glob("*/*/*.ipynb")):
         assignment = notebook.parent.name
@@ -117,6 +133,9 @@ def collect(
         if problems:
             refused += [NotGraded(student, assignment, p) for p in problems]
             continue
+        submission = Submission(student, assignment, notebook)
+        if not regrade and already_graded(submission):
+            continue
         edited = edited_cells(notebook, released)
         if edited:
             print(
@@ -125,13 +144,23 @@ def collect(
                 "graded in their released form",
                 file=sys.stderr,
             )
-        submission = Submission(student, assignment, notebook)
-        for root in (staging, work_folder() / "submitted"):
-            target = root / submission.nbgrader_id / assignment
-            target.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(notebook, target / notebook.name)
+        stage([submission], work_folder() / "submitted")
         accepted.append(submission)
     return accepted, refused
+
+
+def stage(submissions: list[Submission], root: Path) -> None:
+    """Copy the submissions into `root` as nbgrader lays them out."""
+    for submission in submissions:
+        target = root / submission.nbgrader_id / submission.assignment
+        target.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(submission.path, target / submission.path.name)
+
+
+def submitted_path(submission: Submission) -> Path:
+    """Where the work folder keeps the record of a submission."""
+    submitted = work_folder() / "submitted"
+    return submitted / submission.nbgrader_id / submission.assignment
 
 
 def autograded_path(submission: Submission) -> Path:
@@ -140,10 +169,30 @@ def autograded_path(submission: Submission) -> Path:
     return autograded / submission.nbgrader_id / submission.assignment
 
 
-def autograde(folder: Path) -> int:
-    """Grade every well-formed submission in `folder`, one nbgrader run
-    per lesson, and report the rest by student and lesson. Submissions
-    already in the work folder but not in `folder` keep their grades.
+def grade_shard(
+    lesson: str, shard: list[Submission], staging: Path
+) -> tuple[list[NotGraded], list[Tampering]]:
+    """Grade some of one lesson's submissions in one nbgrader run, over a
+    folder that holds only them."""
+    stage(shard, staging)
+    return grade_lesson(
+        lesson,
+        shard,
+        lambda name: run_nbgrader(
+            "autograde",
+            name,
+            "--force",
+            f"--CourseDirectory.submitted_directory={staging}",
+        ),
+        lambda submission: autograded_path(submission).is_dir(),
+    )
+
+
+def autograde(folder: Path, jobs: int = 1, regrade: bool = False) -> int:
+    """Grade every well-formed submission in `folder` (except those graded
+    before as they are, unless `regrade`), in up to `jobs` nbgrader runs
+    at once, and report the rest by student and lesson. Submissions in
+    the work folder but not in `folder` keep their grades.
 
     Returns the number of submissions that could not be graded, so the
     command can exit non-zero after grading everyone else.
@@ -153,29 +202,46 @@ def autograde(folder: Path) -> int:
             f"{folder} is not a folder: expected "
             "STUDENT/ASSIGNMENT/NOTEBOOK.ipynb files inside it"
         )
-    staging = work_folder() / "batch"
-    shutil.rmtree(staging, ignore_errors=True)
-    accepted, refused = collect(folder, staging)
-    if not accepted and not refused:
+    try:
+        check_sandbox()
+    except SandboxUnavailable as error:
+        sys.exit(f"cannot grade: {error}")
+    if not any(folder.glob("*/*/*.ipynb")):
         sys.exit(f"no STUDENT/ASSIGNMENT/NOTEBOOK.ipynb files in {folder}")
+    accepted, refused = collect(folder, regrade)
+    if not accepted and not refused:
+        print(
+            f"nothing to grade in {folder}: every notebook there was "
+            "graded as it is (--regrade grades them again)"
+        )
+        return 0
     lessons = sorted({s.assignment for s in accepted})
     # The gradebook must know each assignment's graded cells: generate
     # them again, into the work folder so that lessons/ stays untouched.
     release(work_folder() / "release", lessons)
-    failed = []
-    for lesson in lessons:
-        failed += grade_lesson(
-            lesson,
-            [s for s in accepted if s.assignment == lesson],
-            lambda name: run_nbgrader(
-                "autograde",
-                name,
-                "--force",
-                f"--CourseDirectory.submitted_directory={staging}",
-            ),
-            lambda submission: autograded_path(submission).is_dir(),
+    # Each kernel gets its share of the cores (grader.sandbox).
+    os.environ["GAPLAB_GRADER_JOBS"] = str(jobs)
+    staging = work_folder() / "batch"
+    shutil.rmtree(staging, ignore_errors=True)
+    units = [
+        (lesson, shard)
+        for lesson in lessons
+        for shard in shards(
+            [s for s in accepted if s.assignment == lesson], jobs
         )
-    for problem in refused + failed:
+    ]
+    with ThreadPoolExecutor(max_workers=jobs) as pool:
+        results = list(
+            pool.map(
+                grade_shard,
+                [lesson for lesson, _ in units],
+                [shard for _, shard in units],
+                [staging / str(number) for number in range(len(units))],
+            )
+        )
+    failed = [problem for not_graded, _ in results for problem in not_graded]
+    tampered = [report for _, tampering in results for report in tampering]
+    for problem in tampered + refused + failed:
         print(problem.line(), file=sys.stderr)
     return len(refused) + len(failed)
 
@@ -232,6 +298,18 @@ def main(argv: list[str] | None = None) -> int:
     )
     grade_parser = commands.add_parser("autograde", help="grade a folder")
     grade_parser.add_argument("folder", type=Path)
+    grade_parser.add_argument(
+        "--jobs",
+        type=int,
+        default=1,
+        help="grade this many submissions at once, each kernel in its own "
+        "sandbox with its share of the cores (default 1)",
+    )
+    grade_parser.add_argument(
+        "--regrade",
+        action="store_true",
+        help="grade again the notebooks already graded as they are",
+    )
     commands.add_parser("feedback", help="write HTML feedback")
     export_parser = commands.add_parser("export", help="scores to CSV")
     export_parser.add_argument("--to", type=Path, default=Path("grades.csv"))
@@ -240,7 +318,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "release":
         release(args.into)
     elif args.command == "autograde":
-        return 1 if autograde(args.folder) else 0
+        if args.jobs < 1:
+            parser.error("--jobs must be 1 or more")
+        return 1 if autograde(args.folder, args.jobs, args.regrade) else 0
     elif args.command == "feedback":
         return 1 if feedback() else 0
     elif args.command == "export":

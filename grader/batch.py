@@ -49,6 +49,7 @@ GLOB_CHARACTERS = "[]*?%"
 FAILED_SUBMISSION = re.compile(
     r"There was an error processing assignment: (\S.*)$"
 )
+TAMPERING_LINE = re.compile(r"TAMPERING: (.+?) / (\S+): (.*)$")
 FALSE_CHECKSUM_WARNING = re.compile(
     r"Attribute 'checksum' for cell .* has changed"
 )
@@ -79,6 +80,20 @@ class NotGraded:
     def line(self) -> str:
         """The line the instructor's report shows."""
         return f"NOT GRADED: {self.student} / {self.assignment}: {self.reason}"
+
+
+@dataclass(frozen=True)
+class Tampering:
+    """A submission whose code reached into what the checks rely on:
+    graded, with the checks that ran after it scored 0."""
+
+    student: str
+    assignment: str
+    detail: str
+
+    def line(self) -> str:
+        """The line the instructor's report shows."""
+        return f"TAMPERING: {self.student} / {self.assignment}: {self.detail}"
 
 
 @dataclass(frozen=True)
@@ -132,6 +147,20 @@ def failure_logs(output: str) -> dict[str, str]:
     return logs
 
 
+def tampering_reports(output: str) -> list[Tampering]:
+    """The tampering grader.preprocessors logged, by student as the
+    submissions folder spells them."""
+    reports = []
+    for line in output.splitlines():
+        found = TAMPERING_LINE.search(line)
+        if found:
+            student, assignment, detail = found.groups()
+            reports.append(
+                Tampering(course_student_id(student), assignment, detail)
+            )
+    return reports
+
+
 def without_false_warnings(output: str) -> str:
     """nbgrader's log without its false checksum warnings."""
     return "\n".join(
@@ -141,18 +170,31 @@ def without_false_warnings(output: str) -> str:
     )
 
 
+def shards(
+    submissions: Sequence[Submission], jobs: int
+) -> list[list[Submission]]:
+    """`submissions` dealt out into at most `jobs` non-empty groups of
+    nearly equal size, one nbgrader run each."""
+    groups = [list(submissions[start::jobs]) for start in range(jobs)]
+    return [group for group in groups if group]
+
+
 def grade_lesson(
     assignment: str,
     submissions: Sequence[Submission],
     run_autograde: Callable[[str], RunResult],
     was_graded: Callable[[Submission], bool],
-) -> list[NotGraded]:
+) -> tuple[list[NotGraded], list[Tampering]]:
     """Grade one lesson's submissions in one nbgrader run (`run_autograde(
     assignment)`, over a folder that holds only these submissions);
     nbgrader goes on past a submission it fails on. Return those it did
-    not grade, each with the reason its log gives."""
+    not grade, each with the reason its log gives, and the tampering it
+    found in those it graded."""
     result = run_autograde(assignment)
-    log = without_false_warnings(result.output).strip()
+    log = without_false_warnings(result.output)
+    log = "\n".join(
+        line for line in log.splitlines() if not TAMPERING_LINE.search(line)
+    ).strip()
     if log:
         print(log)
     logs = failure_logs(result.output)
@@ -171,4 +213,4 @@ def grade_lesson(
         failures.append(
             NotGraded(submission.student, assignment, failure_reason(own_log))
         )
-    return failures
+    return failures, tampering_reports(result.output)

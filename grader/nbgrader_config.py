@@ -11,8 +11,26 @@ $GAPLAB_GRADER_WORK), which git ignores.
 import os
 from pathlib import Path
 
-from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor
-from nbgrader.preprocessors import ClearHiddenTests, GetGrades
+from nbconvert.preprocessors import (
+    ClearMetadataPreprocessor,
+    CSSHTMLHeaderPreprocessor,
+)
+from nbgrader.preprocessors import (
+    AssignLatePenalties,
+    CheckCellMetadata,
+    ClearHiddenTests,
+    Execute,
+    GetGrades,
+    IgnorePattern,
+    LimitOutput,
+    SaveAutoGrades,
+)
+
+from grader.preprocessors import (
+    GuardChecks,
+    RedactHiddenTests,
+    ZeroTamperedChecks,
+)
 
 c = get_config()  # noqa: F821 (provided by nbgrader when it loads this file)
 
@@ -29,13 +47,35 @@ c.CourseDirectory.release_directory = os.environ.get(
 c.CourseDirectory.submitted_directory = str(WORK / "submitted")
 c.CourseDirectory.autograded_directory = str(WORK / "autograded")
 c.CourseDirectory.feedback_directory = str(WORK / "feedback")
-c.CourseDirectory.db_url = f"sqlite:///{WORK / 'gradebook.db'}"
+# Parallel grading (`--jobs`) runs several nbgrader processes on one
+# gradebook: SQLite makes a writer wait for the others, up to a minute.
+# GAPLAB_GRADEBOOK_URL names another database (PostgreSQL, for several
+# machines: see docs/INSTRUCTOR_GUIDE.md).
+c.CourseDirectory.db_url = os.environ.get(
+    "GAPLAB_GRADEBOOK_URL", f"sqlite:///{WORK / 'gradebook.db'}?timeout=60"
+)
 
 # Lessons train small models; a cell may take longer than nbgrader's 30 s
 # default on a slow laptop, so allow two minutes before calling it hung.
 c.Execute.timeout = 120
 c.Execute.kernel_name = "python3"
 c.Execute.extra_arguments = ["--HistoryManager.hist_file=:memory:"]
+# Every submission's kernel runs in a bubblewrap sandbox (grader/sandbox.py),
+# and scores come from the checks, not from whatever the learner's kernel
+# says about them (grader/preprocessors.py): nbgrader's own list, with the
+# guard around Execute.
+c.Execute.kernel_manager_class = "grader.sandbox.SandboxedKernelManager"
+c.Autograde.autograde_preprocessors = [
+    GuardChecks,
+    Execute,
+    ZeroTamperedChecks,
+    IgnorePattern,
+    ClearMetadataPreprocessor,
+    LimitOutput,
+    SaveAutoGrades,
+    AssignLatePenalties,
+    CheckCellMetadata,
+]
 
 # nbgrader scores a test cell 0 if it wrote anything to stderr. These are
 # known harmless messages from torch and tqdm, never a learner's mistake.
@@ -46,9 +86,11 @@ c.IgnorePattern.pattern = (
 )
 
 # Feedback shows learners their scores and the visible checks, never the
-# hidden tests.
+# hidden tests: neither their source nor the lines of them that a
+# traceback quotes.
 c.GenerateFeedback.preprocessors = [
     GetGrades,
+    RedactHiddenTests,
     ClearHiddenTests,
     CSSHTMLHeaderPreprocessor,
 ]
