@@ -27,9 +27,11 @@ def _install_guard() -> None:
     import sys
 
     import jupyter_client.session
+    import matplotlib.pyplot
     import numpy
     import numpy.testing
     import torch
+    import torch._dynamo  # noqa: F401 (see below)
     import torch.nn.functional
     import torch.testing
     from ipykernel.ipkernel import IPythonKernel
@@ -38,6 +40,11 @@ def _install_guard() -> None:
     from IPython.core.interactiveshell import InteractiveShell
 
     import gaplab
+
+    # Done now, because the first time they rebind attributes that are
+    # guarded (importing torch._dynamo wraps torch.manual_seed) or add
+    # IPython callbacks (the inline backend, at the first figure).
+    matplotlib.pyplot.close(matplotlib.pyplot.figure())
 
     blocked = {
         "sys.settrace": "sets a trace function (sys.settrace)",

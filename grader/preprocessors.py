@@ -31,8 +31,8 @@ import secrets
 from pathlib import Path
 
 import nbformat
-from nbconvert.preprocessors import Preprocessor
 from nbformat import NotebookNode
+from nbgrader.preprocessors import NbGraderPreprocessor
 
 from grader.tampering import read_submission
 
@@ -172,7 +172,7 @@ def redact(output: NotebookNode, lines: set[str]) -> bool:
     return False
 
 
-class GuardChecks(Preprocessor):
+class GuardChecks(NbGraderPreprocessor):
     """Read the learner's cells, and put a guard cell before the notebook
     and before each graded check."""
 
@@ -199,7 +199,7 @@ class GuardChecks(Preprocessor):
         return nb, resources
 
 
-class ZeroTamperedChecks(Preprocessor):
+class ZeroTamperedChecks(NbGraderPreprocessor):
     """Score 0 every check that ran after tampering, report it, and take
     the guard cells out again."""
 
@@ -275,7 +275,7 @@ def guard_verdict(cell: NotebookNode, token: str) -> list[str]:
     return verdict.removeprefix("tampering: ").split("; ")
 
 
-class RedactHiddenTests(Preprocessor):
+class RedactHiddenTests(NbGraderPreprocessor):
     """Remove from every output what quotes the hidden tests."""
 
     def preprocess(

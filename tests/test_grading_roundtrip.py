@@ -33,6 +33,7 @@ from tests.notebook_tools import (
     wrapper_source,
 )
 
+pytestmark = pytest.mark.sandbox
 ASSIGNMENTS = [p.parent.name for p in solution_notebooks()]
 # How the students who hand in the library's references answer.
 BORROWERS = {
@@ -77,7 +78,9 @@ def graded(tmp_path_factory):
     first_lesson = lesson_notebooks()[0]
     hand_in(folder, "garbled", first_lesson).write_text("{not json")
     strip_nbgrader_metadata(hand_in(folder, "stripped", first_lesson))
-    result = run_grader(work, "autograde", str(folder), check=False)
+    result = run_grader(
+        work, "autograde", str(folder), "--jobs", "2", check=False
+    )
     return work, result
 
 
