@@ -154,7 +154,10 @@ def stage(submissions: list[Submission], root: Path) -> None:
     for submission in submissions:
         target = root / submission.nbgrader_id / submission.assignment
         target.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(submission.path, target / submission.path.name)
+        copy = target / submission.path.name
+        # nbgrader's collect and zip_collect fill submitted/ themselves.
+        if not copy.exists() or not copy.samefile(submission.path):
+            shutil.copy2(submission.path, copy)
 
 
 def submitted_path(submission: Submission) -> Path:
@@ -246,10 +249,13 @@ def autograde(folder: Path, jobs: int = 1, regrade: bool = False) -> int:
     return len(refused) + len(failed)
 
 
-def feedback() -> int:
-    """HTML feedback, hidden tests removed, for each lesson that has
-    autograded submissions (mid-course, later lessons have none yet).
-    Returns the number of lessons whose feedback failed."""
+def feedback(show_hidden_tests: bool = False) -> int:
+    """HTML feedback for each lesson that has autograded submissions
+    (mid-course, later lessons have none yet), hidden tests removed
+    unless the instructor asks for them. Returns the number of lessons
+    whose feedback failed."""
+    if show_hidden_tests:
+        os.environ["GAPLAB_FEEDBACK_SHOWS_HIDDEN_TESTS"] = "1"
     autograded = work_folder() / "autograded"
     failures = 0
     for name in assignments():
@@ -310,7 +316,15 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="grade again the notebooks already graded as they are",
     )
-    commands.add_parser("feedback", help="write HTML feedback")
+    feedback_parser = commands.add_parser(
+        "feedback", help="write HTML feedback"
+    )
+    feedback_parser.add_argument(
+        "--show-hidden-tests",
+        action="store_true",
+        help="show learners the hidden tests too (by default they never "
+        "see them, nor the lines of them a traceback quotes)",
+    )
     export_parser = commands.add_parser("export", help="scores to CSV")
     export_parser.add_argument("--to", type=Path, default=Path("grades.csv"))
     commands.add_parser("colab", help="rewrite badge and setup cells")
@@ -322,7 +336,7 @@ def main(argv: list[str] | None = None) -> int:
             parser.error("--jobs must be 1 or more")
         return 1 if autograde(args.folder, args.jobs, args.regrade) else 0
     elif args.command == "feedback":
-        return 1 if feedback() else 0
+        return 1 if feedback(args.show_hidden_tests) else 0
     elif args.command == "export":
         export(args.to)
     else:

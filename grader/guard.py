@@ -25,6 +25,7 @@ def _install_guard() -> None:
     import os
     import pkgutil
     import sys
+    import types
 
     import jupyter_client.session
     import matplotlib.pyplot
@@ -131,6 +132,16 @@ def _install_guard() -> None:
         value = vars(owner).get(name)
         return value is None or callable(value)
 
+    def shadows(owner: object, name: str) -> bool:
+        """Whether a new attribute hides a method that `owner` had from
+        its class (an instance) or a base class (a class); a module's
+        new attributes are its lazily imported parts."""
+        if isinstance(owner, type):
+            return any(name in vars(base) for base in owner.__mro__[1:])
+        if isinstance(owner, types.ModuleType):
+            return False
+        return callable(getattr(type(owner), name, None))
+
     def hooks() -> dict[str, object]:
         return {
             "the exception hook (sys.excepthook)": sys.excepthook,
@@ -165,11 +176,9 @@ def _install_guard() -> None:
                     continue
                 if now.get(name) != identity and callable_or_gone(owner, name):
                     found.append(f"rebinds {name} of {label}")
-        for label, instance in instances.items():
-            cls = type(instance)
-            for name in set(vars(instance)) - set(recorded[label]):
-                if callable(getattr(cls, name, None)):
-                    found.append(f"replaces {name} of {label}")
+            for name in set(vars(owner)) - set(recorded[label]):
+                if shadows(owner, name):
+                    found.append(f"rebinds {name} of {label}")
         now = hooks()
         hooks_in_a_cell.update(hooks_in_a_cell or now)
         for label, value in hooks_in_a_cell.items():

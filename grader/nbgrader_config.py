@@ -87,11 +87,12 @@ c.IgnorePattern.pattern = (
 
 # Feedback shows learners their scores and the visible checks, never the
 # hidden tests: neither their source nor the lines of them that a
-# traceback quotes.
+# traceback quotes; `python -m grader feedback --show-hidden-tests` opts
+# in to showing them.
+hidden_tests_shown = os.environ.get("GAPLAB_FEEDBACK_SHOWS_HIDDEN_TESTS")
 c.GenerateFeedback.preprocessors = [
     GetGrades,
-    RedactHiddenTests,
-    ClearHiddenTests,
+    *([] if hidden_tests_shown else [RedactHiddenTests, ClearHiddenTests]),
     CSSHTMLHeaderPreprocessor,
 ]
 

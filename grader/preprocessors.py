@@ -98,7 +98,7 @@ def cell_label(notebook: NotebookNode, index: int) -> str:
         None,
     )
     where = f"after cell {above}" if above else "at the top"
-    return f"a cell the learner added {where} (cell {index + 1})"
+    return f"a cell the learner added or edited {where} (cell {index + 1})"
 
 
 def guard_cell(token: str) -> NotebookNode:
@@ -124,8 +124,16 @@ def tampering_error(techniques: list[str]) -> NotebookNode:
     )
 
 
-def hidden_lines(notebook: NotebookNode) -> set[str]:
-    """The lines of the hidden tests that say something on their own."""
+def released_sources(resources: dict) -> set[str]:
+    """The sources of the released lesson's code cells."""
+    released = released_notebook(resources)
+    return {cell.source for cell in released.cells if cell.cell_type == "code"}
+
+
+def hidden_lines(notebook: NotebookNode, visible: set[str]) -> set[str]:
+    """The lines of the hidden tests that say something on their own and
+    appear nowhere in the released lesson's code (`visible`)."""
+    shown = {line.strip() for source in visible for line in source.split("\n")}
     lines = set()
     for cell in notebook.cells:
         if is_check(cell):
@@ -135,7 +143,7 @@ def hidden_lines(notebook: NotebookNode) -> set[str]:
                     for line in block.splitlines()
                     if len(line.strip()) >= MIN_HIDDEN_LINE
                 }
-    return lines
+    return lines - shown
 
 
 def quotes(text: str, lines: set[str]) -> bool:
@@ -179,8 +187,7 @@ class GuardChecks(NbGraderPreprocessor):
     def preprocess(
         self, nb: NotebookNode, resources: dict
     ) -> tuple[NotebookNode, dict]:
-        released = released_notebook(resources)
-        sources = {c.source for c in released.cells if c.cell_type == "code"}
+        sources = released_sources(resources)
         findings = read_submission(learner_cells(nb, sources), sources)
         for cell in nb.cells:
             cell.metadata.pop(GUARD_KEY, None)
@@ -209,7 +216,9 @@ class ZeroTamperedChecks(NbGraderPreprocessor):
         names = resources["nbgrader"]
         who = f"{names['student']} / {names['assignment']}"
         guard_reports = without_guard_cells(nb)
-        lines = hidden_lines(nb)
+        sources = released_sources(resources)
+        lines = hidden_lines(nb, sources)
+        learners = {index for index, _ in learner_cells(nb, sources)}
         found_so_far: list[str] = []
         for index, cell in enumerate(nb.cells):
             for finding in cell.metadata.pop(GUARD_KEY + "_findings", []):
@@ -227,7 +236,7 @@ class ZeroTamperedChecks(NbGraderPreprocessor):
                 if found_so_far or guard_report:
                     techniques = sorted(set(found_so_far + guard_report))
                     cell.outputs.append(tampering_error(techniques))
-            elif cell.cell_type == "code" and any(
+            elif index in learners and any(
                 quotes(text, lines)
                 for output in cell.outputs
                 for text in output_texts(output)
@@ -281,7 +290,7 @@ class RedactHiddenTests(NbGraderPreprocessor):
     def preprocess(
         self, nb: NotebookNode, resources: dict
     ) -> tuple[NotebookNode, dict]:
-        lines = hidden_lines(nb)
+        lines = hidden_lines(nb, released_sources(resources))
         for cell in nb.cells:
             for output in cell.get("outputs", []):
                 redact(output, lines)

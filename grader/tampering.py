@@ -11,9 +11,10 @@ and names each construct that reaches into the machinery the checks rely
 on. `grader.guard` watches the same machinery while the notebook runs,
 for what code can do without naming it.
 
-The rules are about names, not about intent: `exec` and `getattr` with a
-computed name are flagged because they hide what code does from this
-reading, not because they are always wrong.
+The rules are about names, not about intent: `exec` is flagged because it
+hides what code does from this reading, not because it is always wrong.
+What the reading cannot see (a module reached through an alias, an
+attribute named by a computed string) the guard sees when it runs.
 """
 
 from __future__ import annotations
@@ -211,8 +212,9 @@ def magic_findings(node: ast.Call) -> Iterator[str]:
 class Reader(ast.NodeVisitor):
     """Walks one cell's syntax tree and collects what it finds."""
 
-    def __init__(self, protected: dict[str, str]) -> None:
+    def __init__(self, protected: dict[str, str], modules: set[str]) -> None:
         self.protected = protected
+        self.modules = modules
         self.found: list[tuple[int, str]] = []
         self.depth = 0  # > 0 inside a function or class body
 
@@ -279,24 +281,20 @@ class Reader(ast.NodeVisitor):
         lesson imported (`torch.allclose = ...`)."""
         for target in assigned_targets(node):
             if isinstance(target, ast.Attribute):
-                root = root_name(target)
-                if root in self.protected:
+                if root_name(target) in self.modules:
                     self.flag(node, f"rebinds {dotted(target)}")
 
     def visit_Call(self, node: ast.Call) -> None:
         function = node.func
         if isinstance(function, ast.Name):
             if function.id in ("setattr", "delattr") and node.args:
-                if root_name(node.args[0]) in self.protected:
+                if root_name(node.args[0]) in self.modules:
                     self.flag(node, f"{function.id} on {dotted(node.args[0])}")
-            if function.id == "getattr" and len(node.args) >= 2:
+            if function.id in ("getattr", "hasattr") and len(node.args) >= 2:
                 name = node.args[1]
-                if not (
-                    isinstance(name, ast.Constant)
-                    and isinstance(name.value, str)
+                if isinstance(name, ast.Constant) and (
+                    name.value in FORBIDDEN_ATTRIBUTES
                 ):
-                    self.flag(node, "reads an attribute by a computed name")
-                elif name.value in FORBIDDEN_ATTRIBUTES:
                     self.flag(node, FORBIDDEN_ATTRIBUTES[name.value])
         if (
             isinstance(function, ast.Attribute)
@@ -347,22 +345,31 @@ def protected_names(released_sources: Iterable[str]) -> dict[str, str]:
     the course library), with what they import."""
     names: dict[str, str] = {}
     for source in released_sources:
-        try:
-            names.update(imported_names(ast.parse(python_source(source))))
-        except SyntaxError:
-            continue
+        tree = parsed(source)
+        names.update(imported_names(tree) if tree else {})
     return names
 
 
-def read_cell(source: str, protected: dict[str, str]) -> list[tuple[int, str]]:
-    """(line, technique) for each construct in one learner cell that
-    reaches into what the checks rely on; empty for honest code. A cell
-    that does not parse is left to fail when it runs."""
+def parsed(source: str) -> ast.Module | None:
+    """A cell's syntax tree, or None for a cell that does not parse (it
+    is left to fail when it runs)."""
     try:
-        tree = ast.parse(python_source(source))
+        return ast.parse(python_source(source))
     except SyntaxError:
+        return None
+
+
+def read_cell(
+    source: str, protected: dict[str, str], modules: set[str]
+) -> list[tuple[int, str]]:
+    """(line, technique) for each construct in one learner cell that
+    reaches into what the checks rely on; empty for honest code.
+    `protected` are the names the lesson imports, `modules` every name
+    an import binds, the learner's included."""
+    tree = parsed(source)
+    if tree is None:
         return []
-    reader = Reader(protected)
+    reader = Reader(protected, modules)
     reader.visit(tree)
     return sorted(set(reader.found))
 
@@ -373,8 +380,12 @@ def read_submission(
     """Every finding in the learner's cells, given as (index, source), of
     a notebook whose released cells have `released_sources`."""
     protected = protected_names(released_sources)
+    modules = set(protected)
+    for _, source in cells:
+        tree = parsed(source)
+        modules |= set(imported_names(tree)) if tree else set()
     return [
         Finding(index, line, technique)
         for index, source in cells
-        for line, technique in read_cell(source, protected)
+        for line, technique in read_cell(source, protected, modules)
     ]

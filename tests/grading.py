@@ -11,11 +11,15 @@ from tests.notebook_tools import ROOT
 
 
 def run_grader(
-    work: Path, *args: str, check: bool = True
+    work: Path,
+    *args: str,
+    check: bool = True,
+    environment: dict[str, str] | None = None,
 ) -> subprocess.CompletedProcess:
     """`python -m grader ARGS` with its gradebook and working folders in
-    `work`, so tests never touch an instructor's grader/work/."""
-    env = dict(os.environ, GAPLAB_GRADER_WORK=str(work))
+    `work`, so tests never touch an instructor's grader/work/, and with
+    `environment` added to its own."""
+    env = dict(os.environ, GAPLAB_GRADER_WORK=str(work), **(environment or {}))
     env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env['PATH']}"
     result = subprocess.run(
         [sys.executable, "-m", "grader", *args],

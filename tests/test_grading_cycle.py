@@ -12,7 +12,6 @@ every failure and every tampering is named by student; nothing escapes.
 
 from __future__ import annotations
 
-import csv
 import os
 import shutil
 import socket
@@ -25,88 +24,46 @@ import nbformat
 import pytest
 
 from tests.grading import run_grader
+from tests.lesson01_class import (
+    ASSIGNMENT,
+    HONEST,
+    LESSON,
+    answer_cell,
+    exported,
+    hand_in,
+    honest_scores,
+    solved,
+    wrong,
+)
 from tests.notebook_tools import (
     ROOT,
-    grade_id,
     is_graded_test,
-    lesson_notebooks,
     read_notebook,
     solution_path,
-    with_answers,
 )
+from tests.tampering_bank import TECHNIQUES
 
 pytestmark = [pytest.mark.notebook, pytest.mark.sandbox]
 
-LESSON = lesson_notebooks()[0]
-ASSIGNMENT = LESSON.parent.name
 TOKEN = uuid.uuid4().hex  # what an escaped cell would leave behind
-WRONG_MSE = (
-    "def mse(predictions, targets, *, reduction='mean'):\n"
-    "    errors = (predictions - targets).abs()\n"
-    "    return errors.mean() if reduction == 'mean' else errors.sum()\n"
-)
 # Each technique, run in the cell of a wrong answer to the first exercise,
 # would give that answer (and the rest) full marks if it worked; each
-# must score 0 from there on and be named in the report.
+# must score 0 from there on and be named in the report. These are the
+# bank's techniques that forged scores before the guard, and those only
+# the guard inside the kernel sees (tests/test_tampering.py holds the
+# whole bank, read and run without nbgrader).
 TAMPERING = {
-    "t-allclose": (
-        "torch.allclose = lambda *a, **k: True",
-        "rebinds torch.allclose",
-    ),
-    "t-check": ("check_mse = lambda *a, **k: None", "rebinds check_mse"),
-    "t-library": (
-        "import gaplab.checks.own_work as own\n"
-        "own.require_own_work = lambda *a, **k: None",
-        "require_own_work",
-    ),
-    "t-numpy": (
-        "import numpy.testing\n"
-        "numpy.testing.assert_allclose = lambda *a, **k: None",
-        "assert_allclose",
-    ),
-    "t-builtins": (
-        "import builtins\nbuiltins.isinstance = lambda *a: True",
-        "builtins",
-    ),
-    "t-hooks": (
-        "ip = get_ipython()\n"
-        "ip.set_custom_exc((Exception,), lambda *a, **k: None)\n"
-        "ip.events.register('post_run_cell', "
-        "lambda result: setattr(result, 'error_in_exec', None))",
-        "custom exception handler",
-    ),
-    "t-trace": ("import sys\nsys.settrace(lambda *a: None)", "trace"),
-    "t-exec": (
-        "exec('torch.allclose = lambda *a, **k: True')",
-        "exec",
-    ),
-    "t-alias": (
-        "library = torch\nlibrary.allclose = lambda *a, **k: True",
-        "rebinds allclose of torch",
-    ),
-    "t-transformer": (
-        "get_ipython().input_transformers_cleanup.append(lambda lines: [])",
-        "rewrites cells",
-    ),
-    "t-excepthook": (
-        "import sys\nsys.excepthook = lambda *a: None",
-        "exception hook",
-    ),
-    "t-modules": (
-        "import sys\nsys.modules['torch'].allclose = lambda *a, **k: True",
-        "sys.modules",
-    ),
-    "t-computed": (
-        "setattr(torch, 'all' + 'close', lambda *a, **k: True)",
-        "setattr on torch",
-    ),
-    "t-tensor": (
-        "torch.Tensor.__sub__ = lambda a, b: torch.zeros(())",
-        "rebinds torch.Tensor.__sub__",
-    ),
+    name: TECHNIQUES[name]
+    for name in (
+        "allclose",
+        "ipython-hooks",
+        "input-transformer",
+        "trace",
+        "alias",
+        "library-alias",
+    )
 }
-ODD_IDS = ("a,b", "x [1]", "élève 50%*?")
-BLANK = 'q"uote'
+ODD_IDS = ("a,b", "x [1]", "élève 50%*?", 'q"uote')
 
 
 def listener() -> socket.socket:
@@ -141,50 +98,11 @@ def escape_cells(class_folder: Path, work: Path, port: int) -> list[str]:
         f"    socket.create_connection(('127.0.0.1', {port}), timeout=2)\n"
         f"    print({TOKEN!r})\n"
         "except OSError as error:\n    print('blocked:', error)",
-        "import subprocess\nsubprocess.Popen(['sleep', '600', "
-        f"{TOKEN!r}], start_new_session=True)\n"
+        "import subprocess, sys\nsubprocess.Popen([sys.executable, '-c', "
+        f"'import time; time.sleep(600)  # {TOKEN}'],\n"
+        "    start_new_session=True)\n"
         f"open('/tmp/{TOKEN}', 'w').close()",
     ]
-
-
-def solved() -> nbformat.NotebookNode:
-    """The lesson as handed out, with the solution's answers."""
-    solution = read_notebook(solution_path(ASSIGNMENT))
-    answers = {
-        grade_id(cell): cell.source
-        for cell in solution.cells
-        if cell.metadata.get("nbgrader", {}).get("solution")
-    }
-    return with_answers(read_notebook(LESSON), answers)
-
-
-def answer_cell(notebook, wanted: str) -> nbformat.NotebookNode:
-    return next(c for c in notebook.cells if grade_id(c) == wanted)
-
-
-def points() -> dict[str, float]:
-    """Each graded check's points, by the answer it checks."""
-    return {
-        grade_id(cell).removesuffix("_tests"): float(
-            cell.metadata.nbgrader["points"]
-        )
-        for cell in read_notebook(LESSON).cells
-        if is_graded_test(cell)
-    }
-
-
-def partial() -> nbformat.NotebookNode:
-    notebook = solved()
-    blank = read_notebook(LESSON)
-    for name in ("huber", "cross_entropy"):
-        answer_cell(notebook, name).source = answer_cell(blank, name).source
-    return notebook
-
-
-def wrong() -> nbformat.NotebookNode:
-    notebook = solved()
-    answer_cell(notebook, "mse").source = WRONG_MSE
-    return notebook
 
 
 def tampered(technique: str) -> Callable[[], nbformat.NotebookNode]:
@@ -227,20 +145,13 @@ def edited_check() -> nbformat.NotebookNode:
     return notebook
 
 
-def hand_in(folder: Path, student: str, notebook) -> None:
-    target = folder / student / ASSIGNMENT
-    target.mkdir(parents=True, exist_ok=True)
-    nbformat.write(notebook, target / LESSON.name)
-
-
 def expected_scores() -> dict[str, float]:
     """What each student of the class must get."""
-    each = points()
-    full = sum(each.values())
-    expected = {"full": full, BLANK: 0.0, "edited": full}
-    expected["partial"] = each["mse"] + each["mae"]
-    expected["wrong"] = full - each["mse"]
+    honest = honest_scores()
+    full = honest["full"]
+    expected = {name: score for name, score in honest.items()}
     expected |= {student: full for student in ODD_IDS}
+    expected["edited"] = full
     expected |= {student: 0.0 for student in TAMPERING}
     expected |= {"killed": 0.0, "schema": 0.0, "garbled": 0.0}
     expected |= {"history": full, "escapes": full}
@@ -253,11 +164,7 @@ def graded(tmp_path_factory):
     folder = tmp_path_factory.mktemp("class")
     work = tmp_path_factory.mktemp("work")
     server = listener()
-    builders = {
-        "full": solved,
-        BLANK: lambda: read_notebook(LESSON),
-        "partial": partial,
-        "wrong": wrong,
+    builders = HONEST | {
         "edited": edited_check,
         "killed": killed,
         "schema": edited_schema,
@@ -267,7 +174,7 @@ def graded(tmp_path_factory):
         ),
     }
     builders |= {student: solved for student in ODD_IDS}
-    builders |= {s: tampered(code) for s, (code, _) in TAMPERING.items()}
+    builders |= {s: tampered(t.source) for s, t in TAMPERING.items()}
     for student, build in builders.items():
         hand_in(folder, student, build())
     garbled = folder / "garbled" / ASSIGNMENT
@@ -278,16 +185,6 @@ def graded(tmp_path_factory):
     )
     yield folder, work, result, server
     server.close()
-
-
-def exported(work: Path, folder: Path) -> dict[str, float]:
-    grades = folder / "grades.csv"
-    run_grader(work, "export", "--to", str(grades))
-    with grades.open(newline="", encoding="utf-8") as table:
-        return {
-            row["student_id"]: float(row["score"])
-            for row in csv.DictReader(table)
-        }
 
 
 def report(result, kind: str) -> list[str]:
@@ -304,7 +201,7 @@ def test_every_exported_score_is_the_expected_one(graded, tmp_path):
     assert scores == {
         student: score
         for student, score in expected_scores().items()
-        if student != "garbled"  # never reached the gradebook
+        if student not in ("garbled", "schema")  # refused before nbgrader
     }
 
 
@@ -325,7 +222,7 @@ def test_what_could_not_be_graded_is_named_after_the_rest(graded):
 @pytest.mark.parametrize("student", sorted(TAMPERING))
 def test_each_tampering_is_named_with_its_technique(graded, student):
     _, _, result, _ = graded
-    _, technique = TAMPERING[student]
+    technique = TAMPERING[student].reported
     lines = [
         line
         for line in report(result, "TAMPERING")
@@ -391,16 +288,21 @@ def test_feedback_never_shows_the_hidden_tests(graded):
     run_grader(work, "feedback")
     pages = list((work / "feedback").rglob("*.html"))
     assert {page.parent.name for page in pages} == {ASSIGNMENT}
-    solution = read_notebook(solution_path(ASSIGNMENT))
+    visible = {
+        line.strip()
+        for cell in read_notebook(LESSON).cells
+        for line in cell.source.splitlines()
+    }
     hidden = [
         line.strip()
-        for cell in solution.cells
+        for cell in read_notebook(solution_path(ASSIGNMENT)).cells
         if is_graded_test(cell)
         for line in cell.source.split("### BEGIN HIDDEN TESTS")[1]
         .split("### END HIDDEN TESTS")[0]
         .splitlines()
-        if len(line.strip()) >= 12
+        if len(line.strip()) >= 12 and line.strip() not in visible
     ]
+    assert hidden, "lesson 01 has hidden tests to keep hidden"
     for page in pages:
         text = page.read_text(encoding="utf-8")
         shown = [line for line in hidden if line in text]
@@ -411,14 +313,13 @@ def test_feedback_never_shows_the_hidden_tests(graded):
 def test_a_parallel_batch_scores_as_a_sequential_one(graded, tmp_path):
     folder, work, _, _ = graded
     subset = tmp_path / "subset"
-    for student in ("full", "partial", "wrong", "t-alias"):
+    for student in ("partial", "alias"):
         shutil.copytree(folder / student, subset / student)
     sequential = tmp_path / "work"
     run_grader(sequential, "autograde", str(subset))
     parallel = exported(work, tmp_path)
     assert exported(sequential, tmp_path) == {
-        student: parallel[student]
-        for student in ("full", "partial", "wrong", "t-alias")
+        student: parallel[student] for student in ("partial", "alias")
     }
 
 
