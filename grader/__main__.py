@@ -1,15 +1,21 @@
-"""python -m grader {release,autograde,feedback,export,colab}
+"""python -m grader COMMAND: the instructor's commands.
 
-release     regenerate lessons/ from solutions/ (generate_assignment)
-autograde   grade a folder laid out as STUDENT/ASSIGNMENT/NOTEBOOK.ipynb
-feedback    write HTML feedback for every graded submission
-export      write every score to a CSV file
-colab       rewrite each solution notebook's badge and Colab setup cell
+release      regenerate lessons/ from solutions/ (generate_assignment)
+students     add the students of a CSV roster to the gradebook
+zip-collect  unpack submissions downloaded from an LMS into submitted/
+autograde    grade a folder laid out as STUDENT/ASSIGNMENT/NOTEBOOK.ipynb,
+             each notebook in a sandbox, --jobs at a time
+feedback     write HTML feedback for every graded submission
+export       write every score to a CSV file
+colab        rewrite each solution notebook's badge and Colab setup cell
+
+docs/INSTRUCTOR_GUIDE.md walks through a term with these commands.
 """
 
 from __future__ import annotations
 
 import argparse
+import csv
 import glob
 import os
 import shutil
@@ -28,6 +34,7 @@ from grader.batch import (
     Tampering,
     failure_reason,
     grade_lesson,
+    nbgrader_student_id,
     shards,
     without_false_warnings,
 )
@@ -271,6 +278,41 @@ def feedback(show_hidden_tests: bool = False) -> int:
     return failures
 
 
+def add_students(roster: Path) -> None:
+    """Add or update the students of a CSV roster (columns id, last_name,
+    first_name, email; only id is required) in the gradebook, so that
+    exports carry their names."""
+    with roster.open(newline="", encoding="utf-8") as table:
+        rows = list(csv.DictReader(table))
+    if not rows or "id" not in rows[0]:
+        sys.exit(
+            f"{roster}: expected a CSV file whose header names the columns "
+            "id, last_name, first_name, email (only id is required)"
+        )
+    encoded = work_folder() / "roster.csv"
+    encoded.parent.mkdir(parents=True, exist_ok=True)
+    with encoded.open("w", newline="", encoding="utf-8") as table:
+        writer = csv.DictWriter(table, fieldnames=list(rows[0]))
+        writer.writeheader()
+        for row in rows:
+            writer.writerow(row | {"id": nbgrader_student_id(row["id"])})
+    nbgrader("db", "student", "import", str(encoded))
+
+
+def zip_collect(assignment: str) -> None:
+    """Unpack the submissions downloaded from an LMS for `assignment`
+    (zip files or notebooks in work/downloaded/ASSIGNMENT/archive/) into
+    work/submitted/, named by the LMS's file names (the pattern is
+    c.FileNameCollectorPlugin.named_regexp in grader/nbgrader_config.py)."""
+    archive = work_folder() / "downloaded" / assignment / "archive"
+    if not any(archive.glob("*")):
+        sys.exit(
+            f"nothing in {archive}: put the files downloaded from the LMS "
+            "for this lesson there (zip archives or notebooks)"
+        )
+    nbgrader("zip_collect", assignment, "--force")
+
+
 def export(to: Path) -> None:
     """All scores in the gradebook, as a CSV file (see grader.export)."""
     nbgrader("export", f"--to={to.resolve()}")
@@ -327,6 +369,14 @@ def main(argv: list[str] | None = None) -> int:
     )
     export_parser = commands.add_parser("export", help="scores to CSV")
     export_parser.add_argument("--to", type=Path, default=Path("grades.csv"))
+    students_parser = commands.add_parser(
+        "students", help="add the students of a CSV roster"
+    )
+    students_parser.add_argument("roster", type=Path)
+    collect_parser = commands.add_parser(
+        "zip-collect", help="unpack an LMS download into submitted/"
+    )
+    collect_parser.add_argument("assignment")
     commands.add_parser("colab", help="rewrite badge and setup cells")
     args = parser.parse_args(argv)
     if args.command == "release":
@@ -339,6 +389,10 @@ def main(argv: list[str] | None = None) -> int:
         return 1 if feedback(args.show_hidden_tests) else 0
     elif args.command == "export":
         export(args.to)
+    elif args.command == "students":
+        add_students(args.roster)
+    elif args.command == "zip-collect":
+        zip_collect(args.assignment)
     else:
         sync_colab_cells()
     return 0

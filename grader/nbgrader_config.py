@@ -55,6 +55,16 @@ c.CourseDirectory.db_url = os.environ.get(
     "GAPLAB_GRADEBOOK_URL", f"sqlite:///{WORK / 'gradebook.db'}?timeout=60"
 )
 
+# Submissions downloaded from an LMS (`python -m grader zip-collect`): the
+# files go to work/downloaded/LESSON/archive/, and their names say whose
+# they are. The pattern below reads Canvas's "login_userid_fileid_name"
+# (and "login_LATE_..."); change it for another LMS (see nbgrader's
+# zip_collect documentation).
+c.ZipCollectApp.downloaded_directory = str(WORK / "downloaded")
+c.FileNameCollectorPlugin.named_regexp = (
+    r"(?P<student_id>[^_]+)_(?:LATE_)?\d+_\d+_(?P<file_id>.+)"
+)
+
 # Lessons train small models; a cell may take longer than nbgrader's 30 s
 # default on a slow laptop, so allow two minutes before calling it hung.
 c.Execute.timeout = 120

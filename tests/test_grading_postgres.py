@@ -17,7 +17,7 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-import psycopg2
+import psycopg
 import pytest
 
 from tests.grading import run_grader
@@ -69,14 +69,17 @@ def database():
     data, port = cluster / "data", free_port()
     run(initdb, "-D", str(data), "-U", "gaplab", "--auth=trust")
     options = f"-p {port} -k {cluster} -c listen_addresses=127.0.0.1"
-    run(pg_ctl, "-D", str(data), "-o", options, "-w", "start")
+    log = str(cluster / "server.log")  # the server keeps no pipe of ours
+    run(pg_ctl, "-D", str(data), "-o", options, "-l", log, "-w", "start")
     try:
-        admin = psycopg2.connect(
-            host="127.0.0.1", port=port, user="gaplab", dbname="postgres"
-        )
-        admin.autocommit = True
-        admin.cursor().execute("CREATE DATABASE gradebook")
-        admin.close()
+        with psycopg.connect(
+            host="127.0.0.1",
+            port=port,
+            user="gaplab",
+            dbname="postgres",
+            autocommit=True,
+        ) as admin:
+            admin.execute("CREATE DATABASE gradebook")
         yield f"postgresql://gaplab@127.0.0.1:{port}/gradebook"
     finally:
         run(pg_ctl, "-D", str(data), "-m", "immediate", "stop")
@@ -98,7 +101,6 @@ def test_two_graders_write_one_postgresql_gradebook(database, tmp_path):
     )
     assert exported(work, tmp_path, environment) == honest_scores()
     assert not (work / "gradebook.db").exists()
-    with psycopg2.connect(database) as connection:
-        cursor = connection.cursor()
-        cursor.execute("SELECT count(*) FROM submitted_assignment")
-        assert cursor.fetchone() == (len(HONEST),)
+    with psycopg.connect(database) as connection:
+        rows = connection.execute("SELECT count(*) FROM submitted_assignment")
+        assert rows.fetchone() == (len(HONEST),)
