@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import csv
 import glob
+import hashlib
 import os
 import shutil
 import subprocess
@@ -106,15 +107,32 @@ def release(into: Path | None, names: list[str] | None = None) -> None:
         nbgrader("generate_assignment", name, "--force")
 
 
+def graded_digest_path(submission: Submission) -> Path:
+    """Where the grader notes which version of a submission it graded."""
+    graded = work_folder() / "graded"
+    return graded / submission.nbgrader_id / f"{submission.assignment}.sha256"
+
+
+def digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
 def already_graded(submission: Submission) -> bool:
-    """Whether this very notebook was graded before: the same bytes in the
-    work folder's record, and an autograded copy."""
-    recorded = submitted_path(submission) / submission.path.name
+    """Whether this very notebook (the same bytes) was graded before."""
+    noted = graded_digest_path(submission)
     return (
-        recorded.is_file()
-        and recorded.read_bytes() == submission.path.read_bytes()
+        noted.is_file()
+        and noted.read_text() == digest(submission.path)
         and autograded_path(submission).is_dir()
     )
+
+
+def note_graded(submissions: list[Submission]) -> None:
+    """Note the version of each submission that was just graded."""
+    for submission in submissions:
+        noted = graded_digest_path(submission)
+        noted.parent.mkdir(parents=True, exist_ok=True)
+        noted.write_text(digest(submission.path))
 
 
 def collect(
@@ -122,9 +140,10 @@ def collect(
 ) -> tuple[list[Submission], list[NotGraded]]:
     """The well-formed submissions in `folder` that need grading (all of
     them with `regrade`, otherwise those not graded as they are now),
-    copied into the work folder's submitted/ (the record), and the
-    others with what is wrong with them. Edited checks are reported on
-    stderr; nbgrader grades the released versions."""
+    copied into the work folder's submitted/ (the record, unless they
+    are there already: nbgrader's collect and zip_collect put them
+    there), and the others with what is wrong with them. Edited checks
+    are reported on stderr; nbgrader grades the released versions."""
     accepted, refused = [], []
     for notebook in sorted(folder.glob("*/*/*.ipynb")):
         assignment = notebook.parent.name
@@ -151,7 +170,8 @@ def collect(
                 "graded in their released form",
                 file=sys.stderr,
             )
-        stage([submission], work_folder() / "submitted")
+        if folder.resolve() != (work_folder() / "submitted").resolve():
+            stage([submission], work_folder() / "submitted")
         accepted.append(submission)
     return accepted, refused
 
@@ -161,10 +181,7 @@ def stage(submissions: list[Submission], root: Path) -> None:
     for submission in submissions:
         target = root / submission.nbgrader_id / submission.assignment
         target.mkdir(parents=True, exist_ok=True)
-        copy = target / submission.path.name
-        # nbgrader's collect and zip_collect fill submitted/ themselves.
-        if not copy.exists() or not copy.samefile(submission.path):
-            shutil.copy2(submission.path, copy)
+        shutil.copy2(submission.path, target / submission.path.name)
 
 
 def submitted_path(submission: Submission) -> Path:
@@ -251,6 +268,10 @@ def autograde(folder: Path, jobs: int = 1, regrade: bool = False) -> int:
         )
     failed = [problem for not_graded, _ in results for problem in not_graded]
     tampered = [report for _, tampering in results for report in tampering]
+    not_graded = {(problem.student, problem.assignment) for problem in failed}
+    note_graded(
+        [s for s in accepted if (s.student, s.assignment) not in not_graded]
+    )
     for problem in tampered + refused + failed:
         print(problem.line(), file=sys.stderr)
     return len(refused) + len(failed)
@@ -311,6 +332,16 @@ def zip_collect(assignment: str) -> None:
             "for this lesson there (zip archives or notebooks)"
         )
     nbgrader("zip_collect", assignment, "--force")
+    submitted = work_folder() / "submitted"
+    collected = list(submitted.glob(f"*/{glob.escape(assignment)}/*.ipynb"))
+    if not collected:
+        sys.exit(
+            f"no notebook of {assignment} was collected from {archive}: "
+            "check that the file names match "
+            "c.FileNameCollectorPlugin.named_regexp in "
+            "grader/nbgrader_config.py"
+        )
+    print(f"{len(collected)} submissions of {assignment} in {submitted}")
 
 
 def export(to: Path) -> None:

@@ -57,12 +57,16 @@ c.CourseDirectory.db_url = os.environ.get(
 
 # Submissions downloaded from an LMS (`python -m grader zip-collect`): the
 # files go to work/downloaded/LESSON/archive/, and their names say whose
-# they are. The pattern below reads Canvas's "login_userid_fileid_name"
-# (and "login_LATE_..."); change it for another LMS (see nbgrader's
+# they are. nbgrader matches the pattern below against each file's path;
+# it reads Canvas's "login_userid_submissionid_name" (and "login_LATE_...")
+# in any folder of the archive. Change it for another LMS (see nbgrader's
 # zip_collect documentation).
-c.ZipCollectApp.downloaded_directory = str(WORK / "downloaded")
+# (nbgrader joins this folder to the course root, so it must be relative.)
+c.ZipCollectApp.downloaded_directory = os.path.relpath(
+    WORK / "downloaded", ROOT
+)
 c.FileNameCollectorPlugin.named_regexp = (
-    r"(?P<student_id>[^_]+)_(?:LATE_)?\d+_\d+_(?P<file_id>.+)"
+    r"(?:.*/)?(?P<student_id>[^_/]+)_(?:LATE_)?\d+_\d+_(?P<file_id>[^/]+)$"
 )
 
 # Lessons train small models; a cell may take longer than nbgrader's 30 s

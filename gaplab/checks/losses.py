@@ -294,8 +294,8 @@ def regression_groups(
 
     First the crafted errors, where mistakes are easy to recognise: both
     reductions, the default arguments, and both reductions under each of
-    `crafted_options`. Then a 2x3 batch (the mean is over every element)
-    and the diabetes data.
+    `crafted_options`. Then a 2x3 batch (the mean is over every element),
+    a (5, 1) column (a model's output shape) and the diabetes data.
     """
     crafted = (
         torch.tensor(CRAFTED_PREDICTIONS),
@@ -305,6 +305,10 @@ def regression_groups(
     batch = (
         2 * torch.randn(2, 3, generator=generator),
         2 * torch.randn(2, 3, generator=generator),
+    )
+    column = (
+        2 * torch.randn(5, 1, generator=generator),
+        2 * torch.randn(5, 1, generator=generator),
     )
     return [
         both_reductions(CRAFTED_ERRORS, crafted, reference, mistakes),
@@ -317,6 +321,14 @@ def regression_groups(
         ),
         both_reductions(
             "a 2x3 batch of random errors", batch, reference, mistakes
+        ),
+        both_reductions(
+            "a column of 5 predictions and targets, shape (5, 1), as a "
+            "model outputs them (squeeze or flatten only one of the two "
+            "and the subtraction broadcasts to a 5x5 table)",
+            column,
+            reference,
+            mistakes,
         ),
         both_reductions(
             "the diabetes training split (least-squares predictions)",
