@@ -423,13 +423,16 @@ WRONG_TRAINS = [
 
 
 def plot_curves_by_hand(history: History):
-    """Correct: three labelled lines on a figure of its own."""
-    fig, ax = plt.subplots(figsize=(4.8, 3.2))
+    """Correct: three labelled loss lines and the accuracy panel, on a
+    figure of its own."""
+    fig, (ax, accuracy_ax) = plt.subplots(1, 2, figsize=(9.6, 3.2))
     ax.plot(history.epoch, history.train_loss, label="training")
     ax.plot(history.epoch, history.val_loss, label="validation")
     ax.plot(history.epoch, history.running_train_loss, "--", label="running")
     ax.legend()
-    return fig, [ax]
+    accuracy_ax.plot(history.epoch, history.train_acc, label="training")
+    accuracy_ax.plot(history.epoch, history.val_acc, label="validation")
+    return fig, [ax, accuracy_ax]
 
 
 def plot_curves_without_running(history: History):

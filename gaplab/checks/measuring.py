@@ -15,6 +15,7 @@ from __future__ import annotations
 import copy
 import functools
 import math
+import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, fields
 from typing import Any, TypeVar
@@ -40,6 +41,11 @@ EVAL_BATCH = 16  # 37 = 2 * 16 + 5: a last batch of 5 samples
 OTHER_EVAL_BATCH = 10  # 37 = 3 * 10 + 7
 EPOCHS = 3
 LR = 0.1
+# The learning rate as a scheduler left it: what param_groups hold, while
+# the optimiser's defaults still say LR.
+SCHEDULED_LR = 0.05
+# A smoothed cross-entropy: an evaluate that ignores loss_fn shows.
+OTHER_LOSS = nn.CrossEntropyLoss(label_smoothing=0.3)
 REL_TOL = 1e-4
 ABS_TOL = 1e-6
 
@@ -190,14 +196,16 @@ def make_probe() -> tuple[ProbeNet, Dataset]:
 # ------------------------------------------------------------ references
 
 
-def reference_evaluation(net: nn.Module, split: Split) -> Evaluation:
+def reference_evaluation(
+    net: nn.Module, split: Split, loss_fn: Callable[..., Any] = F.cross_entropy
+) -> Evaluation:
     """Eval-mode loss and accuracy over the whole split in one pass."""
     was_training = net.training
     net.eval()
     with torch.no_grad():
         logits = net(split.X)
     net.train(was_training)
-    loss = F.cross_entropy(logits.double(), split.y).item()
+    loss = loss_fn(logits.double(), split.y).item()
     accuracy = (logits.argmax(1) == split.y).double().mean().item()
     return Evaluation(loss=loss, accuracy=accuracy)
 
@@ -296,9 +304,10 @@ def run_evaluate(
     model: ProbeNet,
     split: Split,
     batch_size: int,
+    loss_fn: Callable[..., Any] = F.cross_entropy,
 ) -> tuple[Evaluation, list[Call]]:
     """Call the learner's evaluate; check what it did and returned."""
-    result = evaluate(model, split, F.cross_entropy, batch_size)
+    result = evaluate(model, split, loss_fn, batch_size)
     calls = model.take_calls()
     loss = getattr(result, "loss", None)
     recorded = [c for c in calls if c.grad_enabled]
@@ -451,10 +460,26 @@ def check_evaluate(evaluate: Callable[..., Any]) -> None:
             "after: restore the previous mode (model.train(was_training)) "
             "instead of always calling model.train()"
         )
+    check_other_loss(evaluate, model, split)
     print(
         "check_evaluate passed: eval mode, no gradients, sample-weighted "
         "mean, previous mode restored."
     )
+
+
+def check_other_loss(
+    evaluate: Callable[..., Any], model: ProbeNet, split: Split
+) -> None:
+    """evaluate measures with the loss_fn it is given."""
+    smoothed, _ = run_evaluate(evaluate, model, split, EVAL_BATCH, OTHER_LOSS)
+    wanted = reference_evaluation(model.net, split, OTHER_LOSS).loss
+    if not close(smoothed.loss, wanted):
+        fail(
+            f"with loss_fn=nn.CrossEntropyLoss(label_smoothing=0.3) the "
+            f"loss is {smoothed.loss:.6f}, but that loss over the split is "
+            f"{wanted:.6f}: compute each batch's loss with the loss_fn "
+            "argument, not with a loss of your choice"
+        )
 
 
 # ------------------------------------------------------- train_one_epoch
@@ -665,8 +690,11 @@ def check_train(train: Callable[..., Any]) -> None:
     model, data = make_probe()
     loss_fn = RecordingLoss(model)
     optimizer = RecordingSGD(model, loss_fn)
+    optimizer.param_groups[0]["lr"] = SCHEDULED_LR
     initial = [p.detach().clone() for p in model.parameters()]
+    started = time.perf_counter()
     history = train(model, data, loss_fn, optimizer, EPOCHS, TRAIN_BATCH)
+    elapsed = time.perf_counter() - started
     check_history_shape(history, EPOCHS)
 
     per_epoch = math.ceil(N_TRAIN / TRAIN_BATCH)
@@ -717,22 +745,35 @@ def check_train(train: Callable[..., Any]) -> None:
             f"history.running_train_loss is {history.running_train_loss}, "
             f"but each epoch's batch losses average to {running}"
         )
-    if history.lr != [LR] * EPOCHS:
+    if history.lr != [SCHEDULED_LR] * EPOCHS:
         fail(
             "history.lr should record optimizer.param_groups[0]['lr'] each "
-            f"epoch ({LR} here), got {history.lr}"
+            f"epoch ({SCHEDULED_LR} here, as a scheduler left it; the "
+            f"optimiser's defaults still say {LR}), got {history.lr}"
         )
-    times = history.epoch_time
+    check_epoch_times(history.epoch_time, elapsed)
+    print(
+        "check_train passed: running loss, eval-mode losses and accuracies "
+        "after each epoch, learning rate and time recorded."
+    )
+
+
+def check_epoch_times(times: list[Any], elapsed: float) -> None:
+    """Each epoch's own duration: positive floats that add up to no more
+    than the whole call took."""
     if not all(isinstance(t, float) and t > 0 for t in times):
         fail(
             "history.epoch_time should hold each epoch's duration in "
             "seconds (time.perf_counter() before and after the epoch), got "
             f"{times}"
         )
-    print(
-        "check_train passed: running loss, eval-mode losses and accuracies "
-        "after each epoch, learning rate and time recorded."
-    )
+    if sum(times) > 1.05 * elapsed + 0.01:
+        fail(
+            f"history.epoch_time holds {[round(t, 4) for t in times]}, which "
+            f"add up to more than the {elapsed:.4f} s that train took: "
+            "record each epoch's own duration (perf_counter() at the start "
+            "of the epoch), not the time since training began"
+        )
 
 
 # ----------------------------------------------------------- plot_curves
@@ -782,6 +823,39 @@ def loss_axes(result: Any) -> tuple[Any, Axes]:
     return fig, ax
 
 
+def check_running_line_style(running: Any) -> None:
+    """The running loss is dashed and labelled as a training loss."""
+    style = running.get_linestyle()
+    if style != "--":
+        fail(
+            f"the running-loss line is drawn with linestyle {style!r}: draw "
+            "it dashed (linestyle='--'), as the text asks, so that it stands "
+            "apart from the eval-mode curves"
+        )
+    label = running.get_label().lower()
+    if "val" in label or not ("train" in label or "running" in label):
+        fail(
+            f"the running-loss line is labelled {running.get_label()!r}: "
+            "name it as the running training loss, so that nobody reads it "
+            "as another curve"
+        )
+
+
+def check_accuracy_panel(fig: Any, history: History) -> None:
+    """A second panel shows both accuracies (show_accuracy=True)."""
+    shown = [
+        ax
+        for ax in fig.axes
+        if line_showing(ax, history.epoch, history.train_acc) is not None
+        and line_showing(ax, history.epoch, history.val_acc) is not None
+    ]
+    if not shown:
+        fail(
+            "no panel shows history.train_acc and history.val_acc: call "
+            "plot_history(history, show_accuracy=True), as the text asks"
+        )
+
+
 @suggests_reference("plot_curves")
 @seeded
 def check_plot_curves(plot_curves: Callable[..., Any]) -> None:
@@ -818,6 +892,8 @@ def check_plot_curves(plot_curves: Callable[..., Any]) -> None:
                 "the running-loss line is not in the legend: give it a "
                 "label and call axes[0].legend() again after drawing it"
             )
+        check_running_line_style(running)
+        check_accuracy_panel(fig, history)
     finally:
         plt.close(fig)
     print(
