@@ -7,7 +7,7 @@ SUBMISSIONS ?= submissions
 GRADES ?= grades.csv
 JOBS ?= 1
 
-.PHONY: setup system lab test release grade feedback export bench bench-grading evidence lint
+.PHONY: setup system lab formgrader test release grade feedback export bench bench-grading evidence lint
 
 setup: $(VENV)/.installed
 
@@ -43,6 +43,12 @@ AS_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root)
 
 lab: setup
 	$(VENV)/bin/jupyter lab --ServerApp.root_dir=lessons $(AS_ROOT) $(LAB_ARGS)
+
+# The instructor's JupyterLab: started from grader/, where nbgrader finds
+# the course's configuration, so Formgrader lists the lessons and their
+# submissions (docs/INSTRUCTOR_GUIDE.md, step 7).
+formgrader: setup
+	cd grader && ../$(VENV)/bin/jupyter lab $(AS_ROOT) $(LAB_ARGS)
 
 test: setup system
 	$(PYTHON) -m pytest

@@ -9,13 +9,20 @@ $GAPLAB_GRADER_WORK), which git ignores.
 """
 
 import os
+import sys
 from pathlib import Path
 
-from nbconvert.preprocessors import (
+# The course's own preprocessors, kernel manager and export plugin live in
+# the grader package, which Formgrader's server may not have on its path.
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from nbconvert.preprocessors import (  # noqa: E402
     ClearMetadataPreprocessor,
     CSSHTMLHeaderPreprocessor,
 )
-from nbgrader.preprocessors import (
+from nbgrader.preprocessors import (  # noqa: E402
     AssignLatePenalties,
     CheckCellMetadata,
     ClearHiddenTests,
@@ -26,7 +33,7 @@ from nbgrader.preprocessors import (
     SaveAutoGrades,
 )
 
-from grader.preprocessors import (
+from grader.preprocessors import (  # noqa: E402
     GuardChecks,
     RedactHiddenTests,
     ZeroTamperedChecks,
@@ -34,7 +41,6 @@ from grader.preprocessors import (
 
 c = get_config()  # noqa: F821 (provided by nbgrader when it loads this file)
 
-ROOT = Path(__file__).resolve().parent.parent
 WORK = Path(os.environ.get("GAPLAB_GRADER_WORK", ROOT / "grader" / "work"))
 WORK.mkdir(parents=True, exist_ok=True)
 
@@ -47,6 +53,11 @@ c.CourseDirectory.release_directory = os.environ.get(
 c.CourseDirectory.submitted_directory = str(WORK / "submitted")
 c.CourseDirectory.autograded_directory = str(WORK / "autograded")
 c.CourseDirectory.feedback_directory = str(WORK / "feedback")
+# The course hands lessons out through an LMS or Colab; nbgrader's
+# exchange, if a JupyterHub uses it, lives in the work folder unless the
+# hub's configuration says otherwise (docs/INSTRUCTOR_GUIDE.md, step 4).
+(WORK / "exchange").mkdir(exist_ok=True)
+c.Exchange.root = str(WORK / "exchange")
 # Parallel grading (`--jobs`) runs several nbgrader processes on one
 # gradebook: SQLite makes a writer wait for the others, up to a minute.
 # GAPLAB_GRADEBOOK_URL names another database (PostgreSQL, for several

@@ -12,11 +12,13 @@ every failure and every tampering is named by student; nothing escapes.
 
 from __future__ import annotations
 
+import csv
 import os
 import shutil
 import socket
 import subprocess
 import uuid
+import zipfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -29,6 +31,7 @@ from tests.lesson01_class import (
     HONEST,
     LESSON,
     answer_cell,
+    blank,
     exported,
     hand_in,
     honest_scores,
@@ -155,15 +158,49 @@ def expected_scores() -> dict[str, float]:
     expected |= {student: 0.0 for student in TAMPERING}
     expected |= {"killed": 0.0, "schema": 0.0, "garbled": 0.0}
     expected |= {"history": full, "escapes": full}
+    expected |= {"lms-ada": full, "lms-bob": 0.0}
     return expected
+
+
+ROSTER = {
+    "a,b": ("O'Neil, Jr.", "Ann"),
+    "élève 50%*?": ("Dupré", "Élodie"),
+    "full": ("Lovelace", "Ada"),
+}
+# Handed in through an LMS: Canvas names each file
+# login_userid_submissionid_filename.
+LMS = {"lms-ada": solved, "lms-bob": blank}
+
+
+def add_roster(work: Path, folder: Path) -> None:
+    roster = folder / "roster.csv"
+    with roster.open("w", newline="", encoding="utf-8") as table:
+        writer = csv.writer(table)
+        writer.writerow(["id", "last_name", "first_name", "email"])
+        for student, (last, first) in ROSTER.items():
+            writer.writerow([student, last, first, ""])
+    run_grader(work, "students", str(roster))
+
+
+def download_from_lms(work: Path) -> None:
+    """The LMS's zip of the lesson's submissions, where zip-collect
+    looks for it."""
+    archive = work / "downloaded" / ASSIGNMENT / "archive"
+    archive.mkdir(parents=True)
+    with zipfile.ZipFile(archive / "submissions.zip", "w") as download:
+        for number, (student, build) in enumerate(LMS.items()):
+            name = f"{student}_{100 + number}_{200 + number}_{LESSON.name}"
+            download.writestr(name, nbformat.writes(build()))
 
 
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory):
-    """Hand in the class and grade it, two submissions at a time."""
-    folder = tmp_path_factory.mktemp("class")
+    """The cycle: add students, collect (a folder as nbgrader's exchange
+    fills it, and an LMS download), grade two at a time."""
     work = tmp_path_factory.mktemp("work")
+    folder = work / "submitted"
     server = listener()
+    add_roster(work, tmp_path_factory.mktemp("roster"))
     builders = HONEST | {
         "edited": edited_check,
         "killed": killed,
@@ -180,6 +217,8 @@ def graded(tmp_path_factory):
     garbled = folder / "garbled" / ASSIGNMENT
     garbled.mkdir(parents=True)
     (garbled / LESSON.name).write_text('{"cells": [', encoding="utf-8")
+    download_from_lms(work)
+    run_grader(work, "zip-collect", ASSIGNMENT)
     result = run_grader(
         work, "autograde", str(folder), "--jobs", "2", check=False
     )
@@ -203,6 +242,18 @@ def test_every_exported_score_is_the_expected_one(graded, tmp_path):
         for student, score in expected_scores().items()
         if student not in ("garbled", "schema")  # refused before nbgrader
     }
+
+
+def test_exported_names_come_from_the_roster(graded, tmp_path):
+    _, work, _, _ = graded
+    grades = tmp_path / "grades.csv"
+    run_grader(work, "export", "--to", str(grades))
+    with grades.open(newline="", encoding="utf-8") as table:
+        names = {
+            row["student_id"]: (row["last_name"], row["first_name"])
+            for row in csv.DictReader(table)
+        }
+    assert {student: names[student] for student in ROSTER} == ROSTER
 
 
 def test_what_could_not_be_graded_is_named_after_the_rest(graded):
