@@ -27,7 +27,7 @@ from gaplab.experiments import (
     run_experiment,
 )
 from gaplab.models import mlp
-from gaplab.overfitting import count_parameters
+from gaplab.overfitting import ONE_BATCH_STEPS, count_parameters
 from gaplab.training import History, evaluate
 from gaplab.utils import seed_everything
 from gaplab.verdict import (
@@ -68,8 +68,17 @@ def require_run_config(config: Any, name: str) -> None:
 
 def checked_parameters(config: RunConfig) -> int:
     """Parameters of the config's model, after making sure the run is
-    cheap enough to train inside a check."""
-    data = load_dataset(config)
+    cheap enough to train inside a check, on the data the exercise names
+    and the library can load."""
+    if config.dataset != "digits":
+        fail(
+            f"the config trains on {config.dataset!r}; the exercise asks for "
+            "a run on digits (dataset='digits', the default)"
+        )
+    try:
+        data = load_dataset(config)
+    except ValueError as error:
+        fail(f"the run cannot start: {error}")
     parameters = count_parameters(build_model(config, data))
     n_train, n_val = len(data.train), len(data.val)
     steps = config.epochs * math.ceil(n_train / config.batch_size)
@@ -187,9 +196,32 @@ def one_batch() -> tuple[torch.Tensor, torch.Tensor]:
     return inputs.clone(), targets.clone()
 
 
+class CountingAdam(torch.optim.Adam):
+    """Adam that counts its steps."""
+
+    def __init__(self, parameters: Any, **options: Any) -> None:
+        super().__init__(parameters, **options)
+        self.steps_taken = 0
+
+    def step(self, closure: Any = None) -> Any:
+        self.steps_taken += 1
+        return super().step(closure)
+
+
+class ModeLog(list):
+    """(training, gradients enabled) of each forward pass of a model."""
+
+    def watch(self, model: nn.Module) -> None:
+        model.register_forward_hook(
+            lambda module, inputs, output: self.append(
+                (module.training, torch.is_grad_enabled())
+            )
+        )
+
+
 def fresh_pipeline(
     broken: str | None = None,
-) -> tuple[nn.Module, nn.Module, torch.optim.Optimizer]:
+) -> tuple[nn.Module, nn.Module, CountingAdam]:
     """(model, loss_fn, optimizer) for the digits batch, seeded.
 
     broken=None works. "detached optimizer" hands the optimiser another
@@ -207,7 +239,7 @@ def fresh_pipeline(
         model = nn.Sequential(model, nn.Softmax(dim=1))
         trained = model
     lr = 0.0 if broken == "zero lr" else ONE_BATCH_LR
-    optimizer = torch.optim.Adam(trained.parameters(), lr=lr)
+    optimizer = CountingAdam(trained.parameters(), lr=lr)
     return model, nn.CrossEntropyLoss(), optimizer
 
 
@@ -236,6 +268,45 @@ def call_sanity_check(
         )
     loss = evaluate(model, Split(*one_batch()), loss_fn).loss
     return result, loss
+
+
+def check_how_it_trains(
+    function: Callable[..., Any], description: str
+) -> None:
+    """On a working pipeline whose model arrives in eval mode: `steps`
+    optimiser steps in train mode with the optimiser as given, then the
+    loss measured in eval mode without gradients."""
+    model, loss_fn, optimizer = fresh_pipeline()
+    lr = optimizer.param_groups[0]["lr"]
+    modes = ModeLog()
+    modes.watch(model)
+    model.eval()
+    function(model, one_batch(), loss_fn, optimizer)
+    wanted = ONE_BATCH_STEPS
+    if optimizer.steps_taken != wanted:
+        fail(
+            f"for {description} it took {optimizer.steps_taken} optimiser "
+            f"steps, not steps={wanted}: one step per iteration, each on "
+            "the whole batch"
+        )
+    if optimizer.param_groups[0]["lr"] != lr:
+        fail(
+            f"for {description} it changed the optimiser's learning rate "
+            f"from {lr} to {optimizer.param_groups[0]['lr']}: the optimiser "
+            "is part of the pipeline under test, use it as it is given"
+        )
+    if any(grad and not training for training, grad in modes):
+        fail(
+            f"for {description} it trained the model in eval mode: call "
+            "model.train() before the steps (the model may arrive in eval "
+            "mode)"
+        )
+    if not modes or modes[-1] != (False, False):
+        fail(
+            f"for {description} it did not measure the final loss in eval "
+            "mode without gradients: measure it after the last step with "
+            "evaluate (or model.eval() and torch.no_grad())"
+        )
 
 
 @suggests_reference("can_overfit_one_batch")
@@ -289,6 +360,18 @@ def check_can_overfit_one_batch(function: Callable[..., Any]) -> None:
             f"it returned False for {frozen}: the loss stays at {loss:.3f}, "
             "below 3.0, so the answer is True. Compare with the `max_loss` "
             "argument, not a fixed number"
+        )
+    check_how_it_trains(function, f"{working}, handed over in eval mode")
+    model, loss_fn, _ = fresh_pipeline("zero lr")
+    stuck_at = evaluate(model, Split(*one_batch()), loss_fn).loss
+    level = f"a pipeline with learning rate 0 and max_loss={stuck_at:.6f}"
+    result, _ = call_sanity_check(
+        function, "zero lr", level, max_loss=stuck_at
+    )
+    if result:
+        fail(
+            f"it returned True for {level}: the loss stays exactly at "
+            "max_loss, which is not below it. Return loss < max_loss"
         )
     print(
         "check_can_overfit_one_batch passed: True for a working pipeline, "
