@@ -143,11 +143,13 @@ def bwrap_command(
     arguments = ["bwrap", "--unshare-all", "--die-with-parent"]
     arguments += ["--new-session", "--cap-drop", "ALL"]
     arguments += ["--uid", UNPRIVILEGED_ID, "--gid", UNPRIVILEGED_ID]
+    # The private /tmp first: the course may itself live under /tmp (a
+    # fresh clone in CI), and a later tmpfs would hide its binds.
+    arguments += ["--proc", "/proc", "--dev", "/dev"]
+    arguments += ["--tmpfs", "/tmp", "--tmpfs", "/dev/shm"]
     arguments += system_arguments()
     for path in READ_ONLY:
         arguments += ["--ro-bind", str(path), str(path)]
-    arguments += ["--proc", "/proc", "--dev", "/dev"]
-    arguments += ["--tmpfs", "/tmp", "--tmpfs", "/dev/shm"]
     arguments += ["--ro-bind", str(GUARD), GUARD_INSIDE]
     arguments += ["--bind", str(runtime), str(runtime)]
     arguments += ["--bind", str(home), HOME, "--chdir", HOME]
