@@ -6,33 +6,20 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import nbformat
 import pytest
 
 from gaplab.selfcheck import NOT_ANSWERED, run_checks
-from tests.notebook_tools import (
-    grade_id,
-    lesson_notebooks,
-    namespace_before,
-    read_notebook,
-    solution_path,
-    with_answers,
-)
-
-LESSON = lesson_notebooks()[0]
-ASSIGNMENT = LESSON.parent.name
+from tests.lesson01_class import ASSIGNMENT, LESSON, solved
+from tests.notebook_tools import namespace_before, read_notebook
 
 
-def solved_lesson(folder) -> nbformat.NotebookNode:
-    solution = read_notebook(solution_path(ASSIGNMENT))
-    answers = {
-        grade_id(cell): cell.source
-        for cell in solution.cells
-        if cell.metadata.get("nbgrader", {}).get("solution")
-    }
+def solved_lesson(folder) -> Path:
+    """The solved lesson saved in `folder`, as a learner saves it."""
     path = folder / LESSON.name
-    nbformat.write(with_answers(read_notebook(LESSON), answers), path)
+    nbformat.write(solved(), path)
     return path
 
 
