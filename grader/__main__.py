@@ -29,10 +29,10 @@ import nbformat
 
 from gaplab.colab import badge_markdown, setup_cell_source
 from grader.batch import (
+    Flagged,
     NotGraded,
     RunResult,
     Submission,
-    Tampering,
     failure_reason,
     grade_lesson,
     nbgrader_student_id,
@@ -198,7 +198,7 @@ def autograded_path(submission: Submission) -> Path:
 
 def grade_shard(
     lesson: str, shard: list[Submission], staging: Path
-) -> tuple[list[NotGraded], list[Tampering]]:
+) -> tuple[list[NotGraded], list[Flagged]]:
     """Grade some of one lesson's submissions in one nbgrader run, over a
     folder that holds only them."""
     stage(shard, staging)
@@ -215,11 +215,18 @@ def grade_shard(
     )
 
 
-def autograde(folder: Path, jobs: int = 1, regrade: bool = False) -> int:
+def autograde(
+    folder: Path,
+    jobs: int = 1,
+    regrade: bool = False,
+    timeout: int | None = None,
+) -> int:
     """Grade every well-formed submission in `folder` (except those graded
     before as they are, unless `regrade`), in up to `jobs` nbgrader runs
-    at once, and report the rest by student and lesson. Submissions in
-    the work folder but not in `folder` keep their grades.
+    at once, each cell interrupted after `timeout` seconds (the
+    configuration's limit if None), and report the rest by student and
+    lesson. Submissions in the work folder but not in `folder` keep
+    their grades.
 
     Returns the number of submissions that could not be graded, so the
     command can exit non-zero after grading everyone else.
@@ -248,6 +255,8 @@ def autograde(folder: Path, jobs: int = 1, regrade: bool = False) -> int:
     release(work_folder() / "release", lessons)
     # Each kernel gets its share of the cores (grader.sandbox).
     os.environ["GAPLAB_GRADER_JOBS"] = str(jobs)
+    if timeout is not None:
+        os.environ["GAPLAB_GRADER_TIMEOUT"] = str(timeout)
     staging = work_folder() / "batch"
     shutil.rmtree(staging, ignore_errors=True)
     units = [
@@ -267,12 +276,12 @@ def autograde(folder: Path, jobs: int = 1, regrade: bool = False) -> int:
             )
         )
     failed = [problem for not_graded, _ in results for problem in not_graded]
-    tampered = [report for _, tampering in results for report in tampering]
+    flagged = [report for _, reports in results for report in reports]
     not_graded = {(problem.student, problem.assignment) for problem in failed}
     note_graded(
         [s for s in accepted if (s.student, s.assignment) not in not_graded]
     )
-    for problem in tampered + refused + failed:
+    for problem in flagged + refused + failed:
         print(problem.line(), file=sys.stderr)
     return len(refused) + len(failed)
 
@@ -385,6 +394,13 @@ def main(argv: list[str] | None = None) -> int:
         "sandbox with its share of the cores (default 1)",
     )
     grade_parser.add_argument(
+        "--timeout",
+        type=int,
+        default=None,
+        help="interrupt a cell after this many seconds; the rest of the "
+        "notebook is still graded (default 120)",
+    )
+    grade_parser.add_argument(
         "--regrade",
         action="store_true",
         help="grade again the notebooks already graded as they are",
@@ -415,7 +431,10 @@ def main(argv: list[str] | None = None) -> int:
     elif args.command == "autograde":
         if args.jobs < 1:
             parser.error("--jobs must be 1 or more")
-        return 1 if autograde(args.folder, args.jobs, args.regrade) else 0
+        if args.timeout is not None and args.timeout < 1:
+            parser.error("--timeout must be 1 second or more")
+        failed = autograde(args.folder, args.jobs, args.regrade, args.timeout)
+        return 1 if failed else 0
     elif args.command == "feedback":
         return 1 if feedback(args.show_hidden_tests) else 0
     elif args.command == "export":

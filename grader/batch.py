@@ -49,9 +49,12 @@ GLOB_CHARACTERS = "[]*?%"
 FAILED_SUBMISSION = re.compile(
     r"There was an error processing assignment: (\S.*)$"
 )
-TAMPERING_LINE = re.compile(r"TAMPERING: (.+?) / (\S+): (.*)$")
-FALSE_CHECKSUM_WARNING = re.compile(
+# What grader.preprocessors logs about a submission it graded.
+FLAGGED_LINE = re.compile(r"(TAMPERING|TIMEOUT): (.+?) / (\S+): (.*)$")
+# nbgrader's own lines about those, which name no student.
+UNNAMED_LINES = re.compile(
     r"Attribute 'checksum' for cell .* has changed"
+    r"|Timeout waiting for execute reply|Interrupting kernel"
 )
 
 
@@ -83,17 +86,22 @@ class NotGraded:
 
 
 @dataclass(frozen=True)
-class Tampering:
-    """A submission whose code reached into what the checks rely on:
-    graded, with the checks that ran after it scored 0."""
+class Flagged:
+    """A graded submission the instructor should look at: its code
+    reached into what the checks rely on (TAMPERING: the checks that ran
+    after it scored 0), or a cell ran past the time limit and was
+    interrupted (TIMEOUT: the rest of the notebook was graded)."""
 
+    kind: str
     student: str
     assignment: str
     detail: str
 
     def line(self) -> str:
         """The line the instructor's report shows."""
-        return f"TAMPERING: {self.student} / {self.assignment}: {self.detail}"
+        return (
+            f"{self.kind}: {self.student} / {self.assignment}: {self.detail}"
+        )
 
 
 @dataclass(frozen=True)
@@ -147,26 +155,25 @@ def failure_logs(output: str) -> dict[str, str]:
     return logs
 
 
-def tampering_reports(output: str) -> list[Tampering]:
-    """The tampering grader.preprocessors logged, by student as the
-    submissions folder spells them."""
+def flagged_reports(output: str) -> list[Flagged]:
+    """The tampering and timeouts grader.preprocessors logged, by student
+    as the submissions folder spells them."""
     reports = []
     for line in output.splitlines():
-        found = TAMPERING_LINE.search(line)
+        found = FLAGGED_LINE.search(line)
         if found:
-            student, assignment, detail = found.groups()
+            kind, student, assignment, detail = found.groups()
             reports.append(
-                Tampering(course_student_id(student), assignment, detail)
+                Flagged(kind, course_student_id(student), assignment, detail)
             )
     return reports
 
 
 def without_false_warnings(output: str) -> str:
-    """nbgrader's log without its false checksum warnings."""
+    """nbgrader's log without its false checksum warnings and its lines
+    about timeouts, which name no student (`flagged_reports` does)."""
     return "\n".join(
-        line
-        for line in output.splitlines()
-        if not FALSE_CHECKSUM_WARNING.search(line)
+        line for line in output.splitlines() if not UNNAMED_LINES.search(line)
     )
 
 
@@ -184,16 +191,16 @@ def grade_lesson(
     submissions: Sequence[Submission],
     run_autograde: Callable[[str], RunResult],
     was_graded: Callable[[Submission], bool],
-) -> tuple[list[NotGraded], list[Tampering]]:
+) -> tuple[list[NotGraded], list[Flagged]]:
     """Grade one lesson's submissions in one nbgrader run (`run_autograde(
     assignment)`, over a folder that holds only these submissions);
     nbgrader goes on past a submission it fails on. Return those it did
-    not grade, each with the reason its log gives, and the tampering it
-    found in those it graded."""
+    not grade, each with the reason its log gives, and the tampering and
+    timeouts it found in those it graded."""
     result = run_autograde(assignment)
     log = without_false_warnings(result.output)
     log = "\n".join(
-        line for line in log.splitlines() if not TAMPERING_LINE.search(line)
+        line for line in log.splitlines() if not FLAGGED_LINE.search(line)
     ).strip()
     if log:
         print(log)
@@ -213,4 +220,4 @@ def grade_lesson(
         failures.append(
             NotGraded(submission.student, assignment, failure_reason(own_log))
         )
-    return failures, tampering_reports(result.output)
+    return failures, flagged_reports(result.output)

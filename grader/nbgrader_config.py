@@ -36,6 +36,7 @@ from nbgrader.preprocessors import (  # noqa: E402
 from grader.preprocessors import (  # noqa: E402
     GuardChecks,
     RedactHiddenTests,
+    ReportTimeouts,
     ZeroTamperedChecks,
 )
 
@@ -81,8 +82,10 @@ c.FileNameCollectorPlugin.named_regexp = (
 )
 
 # Lessons train small models; a cell may take longer than nbgrader's 30 s
-# default on a slow laptop, so allow two minutes before calling it hung.
-c.Execute.timeout = 120
+# default on a slow laptop, so allow two minutes before calling it hung
+# (`autograde --timeout SECONDS` changes it). nbgrader interrupts such a
+# cell and goes on; grader.preprocessors.ReportTimeouts names it.
+c.Execute.timeout = int(os.environ.get("GAPLAB_GRADER_TIMEOUT", "120"))
 c.Execute.kernel_name = "python3"
 c.Execute.extra_arguments = ["--HistoryManager.hist_file=:memory:"]
 # Every submission's kernel runs in a bubblewrap sandbox (grader/sandbox.py),
@@ -94,6 +97,7 @@ c.Autograde.autograde_preprocessors = [
     GuardChecks,
     Execute,
     ZeroTamperedChecks,
+    ReportTimeouts,
     IgnorePattern,
     ClearMetadataPreprocessor,
     LimitOutput,

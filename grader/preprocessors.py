@@ -17,6 +17,8 @@ grader/nbgrader_config.py) the grader, outside the sandbox:
    cell and the technique (`TAMPERING:` lines). A learner's cell whose
    output quotes the hidden tests is reported too. The guard cells are
    then removed.
+4. `ReportTimeouts` names each cell that nbgrader interrupted at the time
+   limit (`TIMEOUT:` lines); the rest of the notebook is graded.
 
 For feedback, `RedactHiddenTests` removes from every output the lines
 that quote hidden tests (a failing hidden test's traceback shows its
@@ -45,6 +47,8 @@ ANSI_CODE = re.compile(r"\x1b\[[0-9;]*m")
 # Hidden test lines shorter than this (`)`, `else:`) say nothing.
 MIN_HIDDEN_LINE = 12
 REDACTED = "[a line of the hidden tests, removed]"
+# The error nbgrader gives a cell it interrupted at the time limit.
+TIMEOUT_ERROR = "CellTimeoutError"
 
 
 def nbgrader_meta(cell: NotebookNode) -> dict:
@@ -83,9 +87,13 @@ def learner_cells(
     ]
 
 
-def cell_label(notebook: NotebookNode, index: int) -> str:
-    """How the report names a cell: its grade_id, or its place after the
-    nearest graded cell above it."""
+def cell_label(
+    notebook: NotebookNode,
+    index: int,
+    kind: str = "a cell the learner added or edited",
+) -> str:
+    """How the report names a cell: its grade_id, or what `kind` of cell
+    it is and its place after the nearest graded cell above it."""
     grade_id = nbgrader_meta(notebook.cells[index]).get("grade_id")
     if grade_id:
         return f"cell {grade_id}"
@@ -98,7 +106,7 @@ def cell_label(notebook: NotebookNode, index: int) -> str:
         None,
     )
     where = f"after cell {above}" if above else "at the top"
-    return f"a cell the learner added or edited {where} (cell {index + 1})"
+    return f"{kind} {where} (cell {index + 1})"
 
 
 def guard_cell(token: str) -> NotebookNode:
@@ -245,6 +253,41 @@ class ZeroTamperedChecks(NbGraderPreprocessor):
                     "TAMPERING: %s: %s: its output quotes the hidden tests",
                     who,
                     cell_label(nb, index),
+                )
+        return nb, resources
+
+
+class ReportTimeouts(NbGraderPreprocessor):
+    """Name each cell that ran past the time limit: nbgrader interrupts
+    it, gives it an error output and goes on, but its log does not say
+    whose notebook it was (`TIMEOUT:` lines)."""
+
+    def preprocess(
+        self, nb: NotebookNode, resources: dict
+    ) -> tuple[NotebookNode, dict]:
+        names = resources["nbgrader"]
+        sources = released_sources(resources)
+        learners = {index for index, _ in learner_cells(nb, sources)}
+        for index, cell in enumerate(nb.cells):
+            timed_out = any(
+                output.get("ename") == TIMEOUT_ERROR
+                for output in cell.get("outputs", [])
+            )
+            if timed_out:
+                scored = "it scores 0, " if is_check(cell) else ""
+                kind = (
+                    "a cell the learner added or edited"
+                    if index in learners
+                    else "a cell of the lesson"
+                )
+                self.log.warning(
+                    "TIMEOUT: %s / %s: %s ran past the time limit and was "
+                    "interrupted; %sthe rest of the notebook was graded "
+                    "(autograde --timeout SECONDS allows longer)",
+                    names["student"],
+                    names["assignment"],
+                    cell_label(nb, index, kind),
+                    scored,
                 )
         return nb, resources
 

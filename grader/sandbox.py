@@ -201,6 +201,10 @@ class SandboxedKernelManager(AsyncKernelManager):
         self.connection_file = str(runtime / "kernel.json")
         self.ip = str(runtime / "kernel-ipc")
         kernel_command, kw = await super()._async_pre_start_kernel(**kw)
+        # A signal sent to bwrap does not reach the kernel in its own PID
+        # namespace; an interrupt request on the control channel does, so
+        # a cell past the time limit is stopped and the rest still run.
+        self.kernel_spec.interrupt_mode = "message"
         kernel_command.append(f"--IPKernelApp.exec_files={GUARD_INSIDE}")
         kw["cwd"] = str(home)
         # The kernel's own console messages (its connection details) are
