@@ -50,8 +50,11 @@ lab: setup
 formgrader: setup
 	cd grader && ../$(VENV)/bin/jupyter lab $(AS_ROOT) $(LAB_ARGS)
 
+# Two worker processes, one torch thread each (tests/conftest.py): on 2
+# cores that beats one process with two threads. Each lesson's tests stay
+# in one worker, so its notebook still runs once per seed.
 test: setup system
-	$(PYTHON) -m pytest
+	$(PYTHON) -m pytest -n 2 --dist loadgroup
 
 release: setup
 	$(PYTHON) -m grader release
@@ -72,7 +75,7 @@ bench: setup
 bench-grading: setup
 	$(PYTHON) tests/bench_grading.py
 
-# Train every remedy of lessons 05-07 against the overfit baseline on 3
+# Train every remedy of lessons 05-08 against the overfit baseline on 3
 # seeds and rewrite the evidence table the README links.
 evidence: setup
 	$(PYTHON) -m gaplab.remedies.gap_closure --write EVIDENCE.md

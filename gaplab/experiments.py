@@ -13,8 +13,10 @@ from torch import nn
 
 from gaplab.data import Dataset, load_digits, load_moons
 from gaplab.models import mlp
+from gaplab.remedies.augmentation import random_shifts
+from gaplab.remedies.label_smoothing import smoothed_cross_entropy
 from gaplab.remedies.penalties import decay_groups, weight_penalty
-from gaplab.training import Callback, History, fit
+from gaplab.training import Augment, Callback, History, LossFn, fit
 from gaplab.utils import seed_everything
 
 OPTIMIZERS = {
@@ -30,7 +32,12 @@ class RunConfig:
 
     `n_train` and `label_noise` select the data (see `load_digits`);
     `hidden`, `dropout` and `batch_norm` the model (see `mlp`); the rest
-    the optimiser, its regularisation and the budget. `weight_decay` is
+    the optimiser, its regularisation and the budget. `max_shift` moves
+    each training image by up to that many pixels every time a batch
+    shows it (digits only, see `gaplab.remedies.augmentation`), and
+    `label_smoothing` trains against smoothed targets (see
+    `gaplab.remedies.label_smoothing`); every loss is still measured
+    with plain cross-entropy. `weight_decay` is
     the optimiser's own (L2 for Adam and SGD, decoupled for AdamW), on
     every parameter as PyTorch does by default, or on weights only
     without `decay_biases`; `l1` and `l2` are penalties added to the
@@ -49,6 +56,8 @@ class RunConfig:
     decay_biases: bool = True
     l1: float = 0.0
     l2: float = 0.0
+    max_shift: int = 0
+    label_smoothing: float = 0.0
     epochs: int = 50
     batch_size: int = 64
 
@@ -64,6 +73,13 @@ class RunConfig:
             )
         if not self.lr > 0:
             raise ValueError(f"lr must be positive, got {self.lr!r}")
+        if self.dataset != "digits" and (
+            self.max_shift or self.label_smoothing
+        ):
+            raise ValueError(
+                "max_shift and label_smoothing apply to the digits (images "
+                f"and classes), not to {self.dataset!r}"
+            )
 
 
 # Lesson 03's overfit run, and the baseline every remedy is measured
@@ -115,6 +131,25 @@ def loss_for(data: Dataset) -> nn.Module:
     return nn.CrossEntropyLoss() if data.n_classes else nn.MSELoss()
 
 
+def augmentation_for(config: RunConfig) -> Augment | None:
+    """The config's change to each training batch: random shifts of up
+    to `max_shift` pixels, from torch's global generator (seeded with
+    the run), or None."""
+    if not config.max_shift:
+        return None
+    return lambda images: random_shifts(images, config.max_shift)
+
+
+def train_loss_for(config: RunConfig) -> LossFn | None:
+    """The loss training minimises when it is not the measured one: a
+    label-smoothed cross-entropy, or None."""
+    if not config.label_smoothing:
+        return None
+    return lambda logits, targets: smoothed_cross_entropy(
+        logits, targets, config.label_smoothing
+    )
+
+
 def run_experiment(
     config: RunConfig,
     seed: int = 0,
@@ -140,5 +175,7 @@ def run_experiment(
         device=device,
         progress=progress,
         penalty=weight_penalty(config.l1, config.l2),
+        augment=augmentation_for(config),
+        train_loss_fn=train_loss_for(config),
     )
     return model, history

@@ -23,6 +23,9 @@ LossFn = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
 # A term added to the training loss only, computed from the model: a
 # weight penalty. Measurements never include it.
 Penalty = Callable[[nn.Module], torch.Tensor]
+# A change to each training batch's inputs that keeps their labels
+# (see gaplab.remedies.augmentation).
+Augment = Callable[[torch.Tensor], torch.Tensor]
 EVAL_BATCH_SIZE = 1024
 
 
@@ -199,20 +202,30 @@ def train_one_epoch(
     optimizer: torch.optim.Optimizer,
     batch_size: int,
     penalty: Penalty | None = None,
+    augment: Augment | None = None,
+    train_loss_fn: LossFn | None = None,
 ) -> float:
     """One pass over shuffled `data`; returns the running training loss.
 
-    A `penalty` is added to each batch's loss before the gradient step;
-    the running loss returned is the data loss alone.
+    `augment` changes each batch's inputs before the model sees them.
+    The gradient step minimises `train_loss_fn` (`loss_fn` if None) plus
+    a `penalty`; the running loss returned is `loss_fn` alone, the loss
+    every measurement uses.
     """
     model.train()
     running = torch.zeros((), device=data.X.device)
     for inputs, targets in data.batches(batch_size, shuffle=True):
         optimizer.zero_grad(set_to_none=True)
+        if augment is not None:
+            inputs = augment(inputs)
         outputs = model(inputs)
         check_targets(outputs, targets, loss_fn)
         loss = loss_fn(outputs, targets)
-        objective = loss + penalty(model) if penalty is not None else loss
+        objective = (
+            loss if train_loss_fn is None else train_loss_fn(outputs, targets)
+        )
+        if penalty is not None:
+            objective = objective + penalty(model)
         objective.backward()
         optimizer.step()
         running += loss.detach() * len(targets)
@@ -230,6 +243,8 @@ def fit(
     device: str | torch.device = "auto",
     progress: bool = True,
     penalty: Penalty | None = None,
+    augment: Augment | None = None,
+    train_loss_fn: LossFn | None = None,
 ) -> History:
     """Train `model` for up to `epochs` epochs and return its `History`.
 
@@ -237,7 +252,9 @@ def fit(
     moves to the device once and stays there. Callbacks see the history
     after each epoch and may stop training early. A `penalty` (see
     `gaplab.remedies.weight_penalty`) is added to the training objective
-    only: every loss recorded is the data loss.
+    only, and so are an `augment` of the training batches and a
+    `train_loss_fn` that differs from the measured loss (a label-smoothed
+    cross-entropy, say): every loss recorded is `loss_fn` on the data.
     """
     if not isinstance(data, Dataset):
         raise TypeError(
@@ -257,7 +274,14 @@ def fit(
         start = time.perf_counter()
         lr = optimizer.param_groups[0]["lr"]
         running = train_one_epoch(
-            model, train, loss_fn, optimizer, batch_size, penalty
+            model,
+            train,
+            loss_fn,
+            optimizer,
+            batch_size,
+            penalty,
+            augment,
+            train_loss_fn,
         )
         on_train = evaluate(model, train, loss_fn)
         on_val = evaluate(model, val, loss_fn)

@@ -1,4 +1,4 @@
-"""The gap-closure harness: every remedy of lessons 05-07 against the
+"""The gap-closure harness: every remedy of lessons 05-08 against the
 overfit baseline on 3 seeds, and the harness's own criteria.
 
 The harness runs once per test session (about 30 s on 2 cores); every
@@ -219,4 +219,5 @@ def test_lines_added_skips_comments_and_blank_lines():
 def test_every_remedy_changes_the_baseline_or_adds_a_callback():
     for remedy in REMEDIES.values():
         assert remedy.config != OVERFIT_BASELINE or remedy.callbacks()
-        assert remedy.lines_added > 0
+        more_data = remedy.config.n_train != OVERFIT_BASELINE.n_train
+        assert remedy.lines_added > 0 or more_data, remedy.name

@@ -21,9 +21,11 @@ from gaplab import (
 )
 from gaplab.experiments import (
     OVERFIT_BASELINE,
+    RunConfig,
     build_model,
     load_dataset,
     make_optimizer,
+    run_experiment,
 )
 from gaplab.remedies import (
     Dropout,
@@ -31,6 +33,8 @@ from gaplab.remedies import (
     decay_groups,
     l1_penalty,
     l2_penalty,
+    random_shifts,
+    smoothed_cross_entropy,
     weight_penalty,
 )
 
@@ -240,6 +244,73 @@ def test_inverted_dropout_keeps_the_mean_and_drops_p():
         Dropout(1.0)
 
 
+# ------------------------------------------------------------ augmentation
+
+
+def one_pixel_images(count: int, row: int, column: int) -> torch.Tensor:
+    """`count` flattened 8x8 images, each 0 except 1 at (row, column)."""
+    images = torch.zeros(count, 8, 8)
+    images[:, row, column] = 1.0
+    return images.reshape(count, 64)
+
+
+def test_each_image_moves_by_its_own_shift_within_the_limit():
+    torch.manual_seed(0)
+    shifted = random_shifts(one_pixel_images(500, 4, 3), max_shift=2)
+    places = shifted.reshape(500, 8, 8).nonzero()[:, 1:]
+    moves = places - torch.tensor([4, 3])
+    assert len(places) == 500
+    assert moves.abs().max().item() == 2
+    assert len({tuple(m) for m in moves.tolist()}) == 25
+
+
+def test_pixels_moved_past_an_edge_are_dropped_not_wrapped():
+    torch.manual_seed(0)
+    shifted = random_shifts(one_pixel_images(500, 0, 7), max_shift=1)
+    kept = shifted.reshape(500, 8, 8).nonzero()[:, 1:]
+    assert kept[:, 0].max().item() <= 1 and kept[:, 1].min().item() >= 6
+    assert 0 < len(kept) < 500
+
+
+def test_no_shift_is_the_identity_and_a_generator_repeats():
+    images = torch.rand(6, 64)
+    assert torch.equal(random_shifts(images, 0), images)
+    first = random_shifts(images, 2, torch.Generator().manual_seed(3))
+    again = random_shifts(images, 2, torch.Generator().manual_seed(3))
+    assert torch.equal(first, again)
+
+
+def test_shifts_explain_bad_images_and_limits():
+    with pytest.raises(ValueError, match="flattened"):
+        random_shifts(torch.rand(4, 8, 8), 1)
+    with pytest.raises(TypeError, match="floats"):
+        random_shifts(torch.ones(4, 64, dtype=torch.long), 1)
+    with pytest.raises(ValueError, match="max_shift"):
+        random_shifts(torch.rand(4, 64), 8)
+
+
+# ---------------------------------------------------------- label smoothing
+
+
+@pytest.mark.parametrize("smoothing", [0.0, 0.1, 0.45, 1.0])
+def test_smoothed_cross_entropy_is_pytorchs(smoothing):
+    torch.manual_seed(0)
+    logits, targets = torch.randn(9, 7) * 3, torch.randint(0, 7, (9,))
+    expected = nn.CrossEntropyLoss(label_smoothing=smoothing)
+    assert smoothed_cross_entropy(logits, targets, smoothing).item() == (
+        pytest.approx(expected(logits, targets).item(), abs=1e-5)
+    )
+    total = smoothed_cross_entropy(logits, targets, smoothing, reduction="sum")
+    assert total.item() == pytest.approx(9 * expected(logits, targets).item())
+
+
+def test_smoothing_outside_zero_to_one_is_refused():
+    with pytest.raises(ValueError, match="from 0 to 1"):
+        smoothed_cross_entropy(
+            torch.zeros(2, 3), torch.zeros(2, dtype=torch.long), 1.5
+        )
+
+
 # ---------------------------------------------------------------- configs
 
 
@@ -269,3 +340,21 @@ def test_a_config_builds_adamw_with_groups_when_biases_are_spared():
     assert isinstance(optimizer, torch.optim.AdamW)
     decays = [group["weight_decay"] for group in optimizer.param_groups]
     assert decays == [3.0, 0.0]
+
+
+def test_a_config_augments_and_smooths_the_training_loss_only():
+    """Shifts and smoothing change what training sees and minimises;
+    every loss recorded is still plain cross-entropy, which `evaluate`
+    reproduces."""
+    config = RunConfig(n_train=128, max_shift=1, label_smoothing=0.2, epochs=2)
+    model, history = run_experiment(config, seed=0)
+    data = load_dataset(config)
+    measured = evaluate(model, data.train, nn.CrossEntropyLoss()).loss
+    assert history.train_loss[-1] == pytest.approx(measured, abs=1e-6)
+    _, plain = run_experiment(replace(config, max_shift=0), seed=0)
+    assert history.running_train_loss != plain.running_train_loss
+
+
+def test_shifts_and_smoothing_need_the_digits():
+    with pytest.raises(ValueError, match="digits"):
+        RunConfig(dataset="moons", max_shift=1)

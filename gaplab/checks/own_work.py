@@ -246,6 +246,23 @@ EXERCISES: dict[str, Exercise] = {
         "from gaplab.remedies import batch_norm_step",
         ("gaplab.remedies.batch_norm.batch_norm_step", *TORCH_BATCH_NORM),
     ),
+    "shift_images": Exercise(
+        "08-more-data",
+        "from gaplab.remedies import random_shifts as shift_images",
+        (
+            "gaplab.remedies.augmentation.random_shifts",
+            "gaplab.remedies.augmentation.check_images",
+        ),
+    ),
+    # Lesson 01's cross_entropy stays allowed; PyTorch's losses do not.
+    "smoothed_cross_entropy": Exercise(
+        "08-more-data",
+        "from gaplab.remedies import smoothed_cross_entropy",
+        (
+            "gaplab.remedies.label_smoothing.smoothed_cross_entropy",
+            *TORCH_LOSSES,
+        ),
+    ),
 }
 
 

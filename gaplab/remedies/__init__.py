@@ -1,11 +1,14 @@
-"""Remedies for the gap, one module each, as lessons 05-07 build them:
+"""Remedies for the gap, one module each, as lessons 05-08 build them:
 early stopping, weight penalties and decay groups, inverted dropout, one
-step of batch normalisation; and `gap_closure`, the harness that measures
-whether each one closes the gap against the overfit baseline."""
+step of batch normalisation, random shifts of the digits, label-smoothed
+cross-entropy; and `gap_closure`, the harness that measures whether each
+one closes the gap against the overfit baseline."""
 
+from gaplab.remedies.augmentation import random_shifts
 from gaplab.remedies.batch_norm import batch_norm_step
 from gaplab.remedies.dropout import Dropout
 from gaplab.remedies.early_stopping import EarlyStopping
+from gaplab.remedies.label_smoothing import smoothed_cross_entropy
 from gaplab.remedies.penalties import (
     decay_groups,
     l1_penalty,
@@ -20,5 +23,7 @@ __all__ = [
     "decay_groups",
     "l1_penalty",
     "l2_penalty",
+    "random_shifts",
+    "smoothed_cross_entropy",
     "weight_penalty",
 ]
