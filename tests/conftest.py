@@ -57,10 +57,12 @@ def lesson_of(item: pytest.Item, lessons: set[str]) -> str | None:
     return None
 
 
+@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Put each test in its xdist group (see the module's docstring).
     Grading modules build one class for all lessons: they keep their
-    module's group."""
+    module's group. It runs first: xdist reads the groups in its own
+    hook."""
     lessons = {path.parent.name for path in solution_notebooks()}
     for item in items:
         module = item.module.__name__

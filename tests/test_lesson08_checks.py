@@ -101,10 +101,24 @@ def upper_end_missing(images, max_shift, generator=None):
     return windows(images, max_shift, dy, dx)
 
 
+def transposed(images, max_shift, generator=None):
+    """Rows and columns swapped in the advanced index."""
+    if max_shift < 0:
+        raise ValueError("negative")
+    n = len(images)
+    padded = F.pad(images.reshape(n, 8, 8), [max_shift] * 4)
+    offsets = torch.randint(0, 2 * max_shift + 1, (2, n, 1))
+    pixels = torch.arange(8)
+    rows = (offsets[0] + pixels)[:, :, None]
+    columns = (offsets[1] + pixels)[:, None, :]
+    return padded[torch.arange(n)[:, None, None], columns, rows].reshape(n, 64)
+
+
 @pytest.mark.parametrize(
     ("answer", "named"),
     [
         (rolled, "wrap around"),
+        (transposed, "rows and columns swapped"),
         (one_move_per_batch, "draw a move for each image"),
         (diagonal_only, "draw dy and dx separately"),
         (per_image_loop, "loops over the images"),
@@ -178,6 +192,14 @@ def log_of_softmax(logits, targets, smoothing=0.0):
     return ((1 - smoothing) * labelled - smoothing * log_p.mean(1)).mean()
 
 
+def sum_over_classes(logits, targets, smoothing=0.0):
+    if not 0 <= smoothing <= 1:
+        raise ValueError("smoothing")
+    log_p = torch.log_softmax(logits, dim=1)
+    labelled = -log_p.gather(1, targets[:, None]).squeeze(1)
+    return ((1 - smoothing) * labelled - smoothing * log_p.sum(1)).mean()
+
+
 def summed(logits, targets, smoothing=0.0):
     return smoothed_cross_entropy(logits, targets, smoothing) * len(targets)
 
@@ -194,6 +216,7 @@ def accepts_any_smoothing(logits, targets, smoothing=0.0):
         (other_classes, "K - 1 other classes"),
         (log_of_softmax, "never log\\(softmax"),
         (summed, "sum over the batch"),
+        (sum_over_classes, "divide the sum by K"),
         (accepts_any_smoothing, "outside 0 to 1"),
     ],
     ids=lambda value: getattr(value, "__name__", ""),

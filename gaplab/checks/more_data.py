@@ -135,23 +135,37 @@ def which_moves(
     lost = [index for index, move in enumerate(found) if move is None]
     if lost:
         index = lost[0]
+        grid = images[index].reshape(SIDE, SIDE)
         wrapped = any(
             torch.equal(
-                torch.roll(
-                    images[index].reshape(SIDE, SIDE), move, dims=(0, 1)
-                ).flatten(),
-                result[index],
+                torch.roll(grid, move, dims=(0, 1)).flatten(), result[index]
             )
             for move in moves(max_shift)
         )
-        why = (
-            "its pixels wrap around to the other side (torch.roll does "
-            "that): drop the pixels moved past an edge and fill the "
-            "uncovered ones with 0"
-            if wrapped
-            else "it is not its input moved by whole pixels within "
-            f"-{max_shift}..{max_shift}, with 0 where nothing moved in"
+        transposed = any(
+            torch.equal(
+                shifted(grid.T.reshape(1, -1), *move)[0], result[index]
+            )
+            for move in moves(max_shift)
         )
+        if wrapped:
+            why = (
+                "its pixels wrap around to the other side (torch.roll does "
+                "that): drop the pixels moved past an edge and fill the "
+                "uncovered ones with 0"
+            )
+        elif transposed:
+            why = (
+                "it is the image transposed, rows and columns swapped: "
+                "index the padded images as [image, row, column]"
+            )
+        elif max_shift == 0:
+            why = "with no room to move, it must come back as it was"
+        else:
+            why = (
+                "it is not its input moved by whole pixels within "
+                f"-{max_shift}..{max_shift}, with 0 where nothing moved in"
+            )
         fail(f"with max_shift={max_shift}, output image {index}: {why}")
     return [move for move in found if move is not None]
 
@@ -273,12 +287,9 @@ def check_shift_basics(shift_images: ShiftImages) -> None:
     """Identity at 0, dtypes, a refused negative limit."""
     for dtype in (torch.float32, torch.float64):
         images = random_images(10, seed=2, dtype=dtype)
-        if not torch.equal(call_shift(shift_images, images, 0), images):
-            fail(
-                f"with max_shift=0 the {dtype} images changed: with no "
-                "room to move, every image must come back as it was"
-            )
-        which_moves(images, call_shift(shift_images, images, 3), 3)
+        for max_shift in (0, 3):
+            result = call_shift(shift_images, images, max_shift)
+            which_moves(images, result, max_shift)
     try:
         shift_images(random_images(2, seed=3), -1)
     except ValueError:
@@ -394,6 +405,11 @@ def usual_loss_mistakes(
             "the smoothing is spread over the K - 1 other classes; this "
             "exercise spreads it over all K, the labelled one included",
             ((1 - smoothing) * labelled + smoothing * others).mean(),
+        ),
+        (
+            "the uniform part sums the K log-probabilities: average them "
+            "(divide the sum by K)",
+            ((1 - smoothing) * labelled - smoothing * log_p.sum(dim=1)).mean(),
         ),
         (
             "the labelled class keeps weight 1: it gets 1 - smoothing, plus "
