@@ -61,8 +61,10 @@ def lesson_of(item: pytest.Item, lessons: set[str]) -> str | None:
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Put each test in its xdist group (see the module's docstring).
     Grading modules build one class for all lessons: they keep their
-    module's group. It runs first: xdist reads the groups in its own
-    hook."""
+    module's group, and come first, so that their long groups start at
+    once instead of last. It runs first: xdist reads the groups in its
+    own hook."""
+    items.sort(key=lambda item: "grading" not in item.module.__name__)
     lessons = {path.parent.name for path in solution_notebooks()}
     for item in items:
         module = item.module.__name__

@@ -32,6 +32,10 @@ from gaplab.checks.dropout_batch_norm import (
     check_inverted_dropout,
 )
 from gaplab.checks.early_stopping import check_early_stopping
+from gaplab.checks.more_data import (
+    check_shift_images,
+    check_smoothed_cross_entropy,
+)
 from gaplab.checks.own_work import (
     EXERCISES,
     require_own_work,
@@ -70,6 +74,8 @@ CHECKS: dict[str, Callable[..., None]] = {
     "l2_penalty": check_l2_penalty,
     "InvertedDropout": check_inverted_dropout,
     "batch_norm_step": check_batch_norm_step,
+    "shift_images": check_shift_images,
+    "smoothed_cross_entropy": check_smoothed_cross_entropy,
 }
 
 
