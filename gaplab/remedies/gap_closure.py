@@ -193,8 +193,8 @@ nn.BatchNorm1d(512),
             gap_reduction=0.3,
             closes=False,
             added_code="""
-# no code: 400 training digits instead of 200, with the same share of
-# wrong labels (and twice the optimiser steps per epoch)
+# no code: 400 training digits instead of 200, from the same noisy
+# split (their wrong labels too), and twice the optimiser steps per epoch
 """,
         ),
         Remedy(
