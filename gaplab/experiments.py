@@ -16,6 +16,12 @@ from gaplab.models import mlp
 from gaplab.remedies.augmentation import random_shifts
 from gaplab.remedies.label_smoothing import smoothed_cross_entropy
 from gaplab.remedies.penalties import decay_groups, weight_penalty
+from gaplab.remedies.schedules import (
+    SCHEDULES,
+    ScheduleCallback,
+    ScheduleName,
+    make_scheduler,
+)
 from gaplab.training import Augment, Callback, History, LossFn, fit
 from gaplab.utils import seed_everything
 
@@ -32,16 +38,18 @@ class RunConfig:
 
     `n_train` and `label_noise` select the data (see `load_digits`);
     `hidden`, `dropout` and `batch_norm` the model (see `mlp`); the rest
-    the optimiser, its regularisation and the budget. `max_shift` moves
-    each training image by up to that many pixels every time a batch
-    shows it (digits only, see `gaplab.remedies.augmentation`), and
-    `label_smoothing` trains against smoothed targets (see
-    `gaplab.remedies.label_smoothing`); every loss is still measured
-    with plain cross-entropy. `weight_decay` is
-    the optimiser's own (L2 for Adam and SGD, decoupled for AdamW), on
-    every parameter as PyTorch does by default, or on weights only
-    without `decay_biases`; `l1` and `l2` are penalties added to the
-    training loss, on weights only (see `gaplab.remedies.penalties`).
+    the optimiser, its schedule, its regularisation and the budget.
+    `max_shift` moves each training image by up to that many pixels
+    every time a batch shows it (digits only, see
+    `gaplab.remedies.augmentation`), and `label_smoothing` trains
+    against smoothed targets (see `gaplab.remedies.label_smoothing`);
+    every loss is still measured with plain cross-entropy. `schedule`
+    names a learning-rate schedule, stepped once per epoch (see
+    `gaplab.remedies.schedules`). `weight_decay` is the optimiser's own
+    (L2 for Adam and SGD, decoupled for AdamW), on every parameter as
+    PyTorch does by default, or on weights only without
+    `decay_biases`; `l1` and `l2` are penalties added to the training
+    loss, on weights only (see `gaplab.remedies.penalties`).
     """
 
     dataset: Literal["digits", "moons"] = "digits"
@@ -58,6 +66,7 @@ class RunConfig:
     l2: float = 0.0
     max_shift: int = 0
     label_smoothing: float = 0.0
+    schedule: ScheduleName = "constant"
     epochs: int = 50
     batch_size: int = 64
 
@@ -70,6 +79,11 @@ class RunConfig:
         if self.dataset not in ("digits", "moons"):
             raise ValueError(
                 f"dataset must be 'digits' or 'moons', got {self.dataset!r}"
+            )
+        if self.schedule != "constant" and self.schedule not in SCHEDULES:
+            raise ValueError(
+                "schedule must be 'constant' or one of "
+                f"{sorted(SCHEDULES)}, got {self.schedule!r}"
             )
         if not self.lr > 0:
             raise ValueError(f"lr must be positive, got {self.lr!r}")
@@ -164,11 +178,15 @@ def run_experiment(
     seed_everything(seed)
     data = data if data is not None else load_dataset(config)
     model = build_model(config, data)
+    optimizer = make_optimizer(config, model)
+    scheduler = make_scheduler(config.schedule, optimizer, config.epochs)
+    if scheduler is not None:
+        callbacks = [*callbacks, ScheduleCallback(scheduler)]
     history = fit(
         model,
         data,
         loss_for(data),
-        make_optimizer(config, model),
+        optimizer,
         epochs=config.epochs,
         batch_size=config.batch_size,
         callbacks=callbacks,

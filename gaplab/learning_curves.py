@@ -31,6 +31,7 @@ from sklearn.model_selection import learning_curve
 
 from gaplab.data import Dataset
 from gaplab.experiments import RunConfig, run_experiment
+from gaplab.plotting import TRAIN_COLOUR, VAL_COLOUR, draw_band
 
 
 @dataclass(frozen=True)
@@ -125,21 +126,8 @@ def plot_learning_curve(
     mean over runs, and the band from the lowest to the highest run."""
     if ax is None:
         _, ax = plt.subplots(figsize=(5.2, 3.6), layout="constrained")
-    for name, losses, colour in (
-        ("training", curve.train_loss, "tab:blue"),
-        ("validation", curve.val_loss, "tab:orange"),
-    ):
-        ax.plot(
-            curve.sizes, losses.mean(axis=0), "o-", color=colour, label=name
-        )
-        if len(losses) > 1:
-            ax.fill_between(
-                curve.sizes,
-                losses.min(axis=0),
-                losses.max(axis=0),
-                color=colour,
-                alpha=0.2,
-            )
+    draw_band(ax, curve.sizes, curve.train_loss, TRAIN_COLOUR, "training")
+    draw_band(ax, curve.sizes, curve.val_loss, VAL_COLOUR, "validation")
     ax.set_xscale("log", base=2)
     ax.set_xticks(curve.sizes, [str(size) for size in curve.sizes])
     ax.set_xlabel("training samples")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import matplotlib.pyplot as plt
+import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
@@ -105,3 +106,16 @@ def draw_accuracies(ax: Axes, history: History) -> None:
     ax.set_ylabel("accuracy")
     ax.set_ylim(0, 1.02)
     ax.legend(frameon=False, fontsize="small")
+
+
+def draw_band(
+    ax: Axes, x: np.ndarray, runs: np.ndarray, colour: str, label: str
+) -> None:
+    """The mean of `runs` (one row per run, one column per x) as a line,
+    and the band from the lowest to the highest run when there are
+    several: the spread of seeds, shown rather than hidden."""
+    ax.plot(x, runs.mean(axis=0), "o-", color=colour, label=label)
+    if len(runs) > 1:
+        ax.fill_between(
+            x, runs.min(axis=0), runs.max(axis=0), color=colour, alpha=0.2
+        )

@@ -1,6 +1,6 @@
 """Does a remedy close the gap? The course's harness, defined once.
 
-Each remedy of lessons 05-08 is a `Remedy`: the configuration its lesson
+Each remedy of lessons 05-10 is a `Remedy`: the configuration its lesson
 uses (a change to `OVERFIT_BASELINE`, lesson 03's overfit run), the
 fraction by which its lesson claims it shrinks the gap, and whether it
 is claimed to close the gap at all. `compare` trains the baseline and
@@ -59,6 +59,7 @@ HARNESS_SEEDS = (0, 1, 2)
 MIN_SEEDS = 3
 EARLY_STOPPING_PATIENCE = 10
 MORE_DATA_LESSON = "08-more-data"
+CAPACITY_LESSON = "10-capacity-optimisation"
 BASELINE_NAME = "baseline"
 
 
@@ -226,6 +227,29 @@ inputs = random_shifts(inputs, max_shift=1)
             added_code="""
 # train with this loss; measure with the plain one:
 train_loss_fn = nn.CrossEntropyLoss(label_smoothing=0.1)
+""",
+        ),
+        Remedy(
+            name="a simpler model",
+            lesson=CAPACITY_LESSON,
+            config=replace(OVERFIT_BASELINE, hidden=(128,)),
+            gap_reduction=0.9,
+            closes=True,
+            added_code="""
+# one hidden layer of 128 instead of two of 512, the line replaced:
+model = nn.Sequential(nn.Linear(64, 128), nn.ReLU(), nn.Linear(128, 10))
+""",
+        ),
+        Remedy(
+            name="learning-rate schedule (ReduceLROnPlateau)",
+            lesson=CAPACITY_LESSON,
+            config=replace(OVERFIT_BASELINE, schedule="plateau"),
+            gap_reduction=0.75,
+            closes=True,
+            added_code="""
+scheduler = ReduceLROnPlateau(optimizer, factor=0.1, patience=3)
+# after measuring each epoch's validation loss:
+scheduler.step(val_loss)
 """,
         ),
     )
