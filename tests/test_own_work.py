@@ -27,6 +27,10 @@ from torch import nn
 
 import gaplab.losses
 from gaplab.checks import diagnosis, losses, measuring, overfitting
+from gaplab.checks.capacity_optimisation import (
+    check_pick_capacity,
+    check_schedule_callback,
+)
 from gaplab.checks.dropout_batch_norm import (
     check_batch_norm_step,
     check_inverted_dropout,
@@ -76,6 +80,8 @@ CHECKS: dict[str, Callable[..., None]] = {
     "batch_norm_step": check_batch_norm_step,
     "shift_images": check_shift_images,
     "smoothed_cross_entropy": check_smoothed_cross_entropy,
+    "pick_capacity": check_pick_capacity,
+    "ScheduleCallback": check_schedule_callback,
 }
 
 

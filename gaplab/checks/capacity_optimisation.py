@@ -146,6 +146,15 @@ def usual_pick_mistakes(sweep: Sweep) -> list[tuple[str, int]]:
             ),
         ),
         (
+            "divide by the square root of the number of seeds, n, not of "
+            "n - 1",
+            one_standard_error(
+                sizes,
+                losses,
+                spread=lambda row: row.std(ddof=1) / math.sqrt(len(row) - 1),
+            ),
+        ),
+        (
             "take the standard error of the best model's losses only, not "
             "of every loss together",
             one_standard_error(
@@ -234,6 +243,24 @@ FIXED_SWEEPS = (
         ),
     ),
     TIED_SWEEP,
+    # Unsorted: a smaller and a larger model than the best are within
+    # one standard error of it; the rule takes the smaller.
+    Sweep(
+        sizes=(1600, 200, 800, 100, 400),
+        losses=(
+            (0.69, 0.7, 0.71),
+            (0.56, 0.57, 0.58),
+            (0.57, 0.56, 0.58),
+            (0.79, 0.8, 0.81),
+            (0.5, 0.55, 0.6),
+        ),
+    ),
+    # Two seeds: the best model's standard error is 0.05, and the next
+    # size sits 0.06 above it, inside a margin divided by sqrt(n - 1).
+    Sweep(
+        sizes=(300, 600, 1200),
+        losses=((0.66, 0.58), (0.6, 0.5), (0.75, 0.71)),
+    ),
 )
 
 
@@ -481,6 +508,21 @@ def check_schedules(schedule_callback: type) -> None:
             )
 
 
+class RecordingPlateau(ReduceLROnPlateau):
+    """PyTorch's plateau scheduler that keeps every value it is given."""
+
+    def __init__(self, optimizer: torch.optim.Optimizer) -> None:
+        super().__init__(
+            optimizer, factor=PLATEAU_FACTOR, patience=PLATEAU_PATIENCE
+        )
+        self.given: list[float] = []
+
+    def step(self, metrics: Any, epoch: int | None = None) -> None:
+        """Record `metrics`, then step as PyTorch does."""
+        self.given.append(float(metrics))
+        super().step(metrics, epoch)
+
+
 def plateau_history(epochs: int) -> History:
     """The made-up run's first `epochs` epochs: validation loss from
     `PLATEAU_VAL_LOSS`, training losses falling every epoch."""
@@ -546,9 +588,7 @@ def check_plateau(schedule_callback: type) -> None:
     """A plateau scheduler fed the made-up run, epoch by epoch."""
     model = nn.Linear(3, 2)
     optimizer = torch.optim.SGD(model.parameters(), lr=INITIAL_LR)
-    scheduler = ReduceLROnPlateau(
-        optimizer, factor=PLATEAU_FACTOR, patience=PLATEAU_PATIENCE
-    )
+    scheduler = RecordingPlateau(optimizer)
     callback = build_callback(schedule_callback, scheduler)
     got = []
     for epoch in range(1, len(PLATEAU_VAL_LOSS) + 1):
@@ -575,6 +615,15 @@ def check_plateau(schedule_callback: type) -> None:
             f"losses falling) left the rates {rates_text(got)} after each "
             f"epoch; PyTorch's rule gives {rates_text(want)}: "
             f"{plateau_mistake(got)}"
+        )
+    if not close_rates(scheduler.given, PLATEAU_VAL_LOSS):
+        given = ", ".join(f"{value:g}" for value in scheduler.given)
+        fail(
+            f"the plateau scheduler was given [{given}] over the epochs "
+            "whose validation losses were "
+            f"[{', '.join(f'{loss:g}' for loss in PLATEAU_VAL_LOSS)}]: "
+            "give it each epoch's own validation loss, "
+            "history.val_loss[-1], once per epoch"
         )
 
 

@@ -263,6 +263,20 @@ EXERCISES: dict[str, Exercise] = {
             *TORCH_LOSSES,
         ),
     ),
+    "pick_capacity": Exercise(
+        "10-capacity-optimisation",
+        "from gaplab.remedies.capacity import pick_capacity",
+        ("gaplab.remedies.capacity.pick_capacity",),
+    ),
+    "ScheduleCallback": Exercise(
+        "10-capacity-optimisation",
+        "from gaplab.remedies import ScheduleCallback",
+        (
+            "gaplab.remedies.schedules.ScheduleCallback",
+            "gaplab.remedies.schedules.ScheduleCallback.__init__",
+            "gaplab.remedies.schedules.ScheduleCallback.on_epoch_end",
+        ),
+    ),
 }
 
 

@@ -1,13 +1,14 @@
 """Remedies for the gap, one module each, as lessons 05-10 build them:
 early stopping, weight penalties and decay groups, inverted dropout, one
 step of batch normalisation, random shifts of the digits, label-smoothed
-cross-entropy, a capacity chosen on validation, learning-rate schedules;
-and `gap_closure`, the harness that measures whether each one closes the
-gap against the overfit baseline."""
+cross-entropy, learning-rate schedules. Two modules build on the
+training runs of `gaplab.experiments` and are imported by name:
+`capacity`, a capacity chosen on validation, and `gap_closure`, the
+harness that measures whether each remedy closes the gap against the
+overfit baseline."""
 
 from gaplab.remedies.augmentation import random_shifts
 from gaplab.remedies.batch_norm import batch_norm_step
-from gaplab.remedies.capacity import pick_capacity
 from gaplab.remedies.dropout import Dropout
 from gaplab.remedies.early_stopping import EarlyStopping
 from gaplab.remedies.label_smoothing import smoothed_cross_entropy
@@ -27,7 +28,6 @@ __all__ = [
     "decay_groups",
     "l1_penalty",
     "l2_penalty",
-    "pick_capacity",
     "random_shifts",
     "smoothed_cross_entropy",
     "weight_penalty",
