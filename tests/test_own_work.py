@@ -19,8 +19,10 @@ from collections.abc import Callable
 from typing import Any
 
 import matplotlib.pyplot as plt
+import numpy as np
 import pytest
 import sklearn.metrics
+import sklearn.preprocessing
 import torch
 import torch.nn.functional as F
 from torch import nn
@@ -30,6 +32,12 @@ from gaplab.checks import diagnosis, losses, measuring, overfitting
 from gaplab.checks.capacity_optimisation import (
     check_pick_capacity,
     check_schedule_callback,
+)
+from gaplab.checks.data_problems import (
+    check_balanced_accuracy,
+    check_label_shift,
+    check_near_duplicates,
+    check_standardise,
 )
 from gaplab.checks.dropout_batch_norm import (
     check_batch_norm_step,
@@ -80,6 +88,10 @@ CHECKS: dict[str, Callable[..., None]] = {
     "batch_norm_step": check_batch_norm_step,
     "shift_images": check_shift_images,
     "smoothed_cross_entropy": check_smoothed_cross_entropy,
+    "standardise": check_standardise,
+    "near_duplicates": check_near_duplicates,
+    "label_shift": check_label_shift,
+    "balanced_accuracy": check_balanced_accuracy,
     "pick_capacity": check_pick_capacity,
     "ScheduleCallback": check_schedule_callback,
 }
@@ -141,9 +153,10 @@ def test_every_exercise_with_a_reference_is_registered():
 @pytest.mark.parametrize("name", EXERCISES)
 def test_the_registry_entry_is_sound(name):
     entry = EXERCISES[name]
+    # The load line imports the reference's module, so that it resolves.
+    bound = bound_by(entry.load_line)
     for dotted in entry.forbidden:
         assert resolve(dotted) is not None, f"{dotted} does not exist"
-    bound = bound_by(entry.load_line)
     assert name in bound, "the load line must bind the answer's name"
     for value in bound.values():
         assert any(value is resolve(d) for d in entry.forbidden), value
@@ -288,6 +301,20 @@ BUILT_INS = [
         z.logsumexp(dim=1) - per_row(z, y), reduction)),
     ("cross_entropy", lambda z, y, *, reduction="mean": reduced(
         -per_row(gaplab.losses.log_softmax(z), y), reduction)),
+    ("standardise", lambda train, *others: tuple(
+        torch.from_numpy(scaler.transform(split.numpy())).to(split.dtype)
+        for scaler in [sklearn.preprocessing.StandardScaler().fit(train)]
+        for split in (train, *others))),
+    ("standardise", lambda train, *others: tuple(
+        torch.from_numpy(part).to(train.dtype) for part in np.split(
+            sklearn.preprocessing.scale(torch.cat([train, *others]).numpy()),
+            np.cumsum([len(s) for s in (train, *others)])[:-1]))),
+    ("balanced_accuracy", lambda p, t: float(
+        sklearn.metrics.balanced_accuracy_score(t, p))),
+    ("balanced_accuracy", lambda p, t: float(sklearn.metrics.recall_score(
+        t, p, average="macro", labels=t.unique().numpy()))),
+    ("balanced_accuracy", lambda p, t: float(np.mean(
+        np.diag(m := sklearn.metrics.confusion_matrix(t, p)) / m.sum(1)))),
 ]
 
 
