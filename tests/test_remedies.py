@@ -1,6 +1,7 @@
 """The library's remedies: EarlyStopping with Keras 3 semantics, weight
-penalties and decay groups, inverted dropout, batch norm in `mlp`, and
-the penalty hook of `fit`."""
+penalties and decay groups, inverted dropout, batch norm in `mlp`, the
+penalty hook of `fit`, learning-rate schedules stepped by a callback,
+and the capacity sweep with its one-standard-error rule."""
 
 from __future__ import annotations
 
@@ -30,6 +31,7 @@ from gaplab.experiments import (
 from gaplab.remedies import (
     Dropout,
     EarlyStopping,
+    ScheduleCallback,
     decay_groups,
     l1_penalty,
     l2_penalty,
@@ -37,6 +39,12 @@ from gaplab.remedies import (
     smoothed_cross_entropy,
     weight_penalty,
 )
+from gaplab.remedies.capacity import (
+    capacity_sweep,
+    parameter_count,
+    pick_capacity,
+)
+from gaplab.remedies.schedules import make_scheduler
 
 # ------------------------------------------------------------ early stopping
 
@@ -358,3 +366,72 @@ def test_a_config_augments_and_smooths_the_training_loss_only():
 def test_shifts_and_smoothing_need_the_digits():
     with pytest.raises(ValueError, match="digits"):
         RunConfig(dataset="moons", max_shift=1)
+
+
+# ------------------------------------------------ schedules and capacity
+
+
+def test_a_config_schedule_sets_each_epochs_rate():
+    """Step: the rate drops to a tenth after each third of the budget;
+    History.lr records the rate each epoch trained at."""
+    config = RunConfig(n_train=64, schedule="step", epochs=6, lr=0.01)
+    _, history = run_experiment(config, seed=0)
+    assert history.lr == pytest.approx([0.01] * 2 + [1e-3] * 2 + [1e-4] * 2)
+
+
+def test_the_plateau_schedule_cuts_after_more_than_patience_bad_epochs():
+    model = nn.Linear(1, 1)
+    optimizer = torch.optim.SGD(model.parameters(), lr=1.0)
+    callback = ScheduleCallback(make_scheduler("plateau", optimizer, 10))
+    history = History()
+    rates = []
+    for epoch, loss in enumerate([1.0, 1.0, 1.0, 1.0, 1.0], start=1):
+        history.epoch.append(epoch)
+        history.val_loss.append(loss)
+        assert callback.on_epoch_end(history, model) is False
+        rates.append(optimizer.param_groups[0]["lr"])
+    assert rates == pytest.approx([1.0, 1.0, 1.0, 1.0, 0.1])
+
+
+def test_schedules_explain_bad_names_and_schedulers():
+    optimizer = torch.optim.SGD(nn.Linear(1, 1).parameters(), lr=1.0)
+    assert make_scheduler("constant", optimizer, 10) is None
+    with pytest.raises(ValueError, match="one of"):
+        make_scheduler("linear", optimizer, 10)
+    with pytest.raises(ValueError, match="schedule must be"):
+        RunConfig(schedule="linear")
+    with pytest.raises(TypeError, match="lr_scheduler"):
+        ScheduleCallback(optimizer)
+
+
+def test_one_cycle_peaks_at_ten_times_the_rate_within_the_budget():
+    config = RunConfig(n_train=64, schedule="one-cycle", epochs=8, lr=0.01)
+    _, history = run_experiment(config, seed=0)
+    assert len(history) == 8
+    assert max(history.lr) == pytest.approx(0.1, rel=0.05)
+
+
+def test_the_one_standard_error_rule_takes_the_smallest_within_reach():
+    sizes = [800, 100, 400, 200]
+    losses = [[0.5, 0.6], [0.9, 0.9], [0.57, 0.57], [0.64, 0.64]]
+    # best 800 (mean 0.55, standard error 0.05): 400 is within, 200 not
+    assert pick_capacity(sizes, losses) == 400
+    assert pick_capacity(torch.tensor(sizes), torch.tensor(losses)) == 400
+    with pytest.raises(ValueError, match="column per seed"):
+        pick_capacity(sizes, [[0.5], [0.9], [0.57], [0.64]])
+
+
+def test_a_capacity_sweep_keeps_a_row_per_shape_and_a_column_per_seed():
+    config = RunConfig(n_train=64, epochs=2)
+    sweep = capacity_sweep(config, [(8,), (16, 16)], seeds=(0, 1, 2))
+    data = load_dataset(config)
+    assert sweep.val_loss.shape == sweep.train_loss.shape == (2, 3)
+    assert sweep.sizes.tolist() == [
+        parameter_count(replace(config, hidden=shape), data)
+        for shape in ((8,), (16, 16))
+    ]
+    assert sweep.shape_of(int(sweep.sizes[1])) == (16, 16)
+    with pytest.raises(ValueError, match="no swept model"):
+        sweep.shape_of(3)
+    _, history = run_experiment(replace(config, hidden=(16, 16)), seed=1)
+    assert sweep.val_loss[1, 1] == pytest.approx(history.val_loss[-1])
