@@ -109,12 +109,17 @@ def draw_accuracies(ax: Axes, history: History) -> None:
 
 
 def draw_band(
-    ax: Axes, x: np.ndarray, runs: np.ndarray, colour: str, label: str
+    ax: Axes,
+    x: np.ndarray,
+    runs: np.ndarray,
+    colour: str,
+    label: str,
+    style: str = "o-",
 ) -> None:
-    """The mean of `runs` (one row per run, one column per x) as a line,
-    and the band from the lowest to the highest run when there are
-    several: the spread of seeds, shown rather than hidden."""
-    ax.plot(x, runs.mean(axis=0), "o-", color=colour, label=label)
+    """The mean of `runs` (one row per run, one column per x) as a line
+    in `style`, and the band from the lowest to the highest run when
+    there are several: the spread of seeds, shown rather than hidden."""
+    ax.plot(x, runs.mean(axis=0), style, color=colour, label=label)
     if len(runs) > 1:
         ax.fill_between(
             x, runs.min(axis=0), runs.max(axis=0), color=colour, alpha=0.2

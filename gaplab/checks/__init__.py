@@ -6,6 +6,12 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import NoReturn
 
+from torch.overrides import TorchFunctionMode
+
+# How many more tensor operations a batched answer may run on a large
+# input than on a small one (a Python loop over rows runs hundreds).
+EXTRA_OPERATIONS = 8
+
 
 def fail(message: str) -> NoReturn:
     """Fail a check with a message that names the likely mistake."""
@@ -35,3 +41,16 @@ def reported_warnings() -> Iterator[None]:
             raise
     if caught:
         print(warning_note(caught))
+
+
+class OperationCount(TorchFunctionMode):
+    """Counts the tensor operations run inside it: the probe that tells
+    a batched answer from a Python loop over rows, whatever its style."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.count = 0
+
+    def __torch_function__(self, func, types, args=(), kwargs=None):
+        self.count += 1
+        return func(*args, **(kwargs or {}))

@@ -30,9 +30,13 @@ from dataclasses import dataclass
 
 import torch
 from torch import nn
-from torch.overrides import TorchFunctionMode
 
-from gaplab.checks import fail, reported_warnings
+from gaplab.checks import (
+    EXTRA_OPERATIONS,
+    OperationCount,
+    fail,
+    reported_warnings,
+)
 from gaplab.checks.own_work import suggests_reference
 
 ShiftImages = Callable[..., torch.Tensor]
@@ -51,7 +55,6 @@ SHARE_TOLERANCE = 0.015
 # the moves some image drew (both batches draw all 25 moves of
 # max_shift=2); a loop over the images makes hundreds more.
 SMALL_BATCH, LARGE_BATCH = 256, 1024
-EXTRA_OPERATIONS = 8
 CHECK_SEED = 0
 
 
@@ -246,18 +249,6 @@ def check_randomness_source(shift_images: ShiftImages) -> None:
             "same shifts: draw from torch's global generator, not from a "
             "generator of your own with a fixed seed"
         )
-
-
-class OperationCount(TorchFunctionMode):
-    """Counts the tensor operations run inside it."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.count = 0
-
-    def __torch_function__(self, func, types, args=(), kwargs=None):
-        self.count += 1
-        return func(*args, **(kwargs or {}))
 
 
 def operations(shift_images: ShiftImages, count: int) -> int:

@@ -263,6 +263,49 @@ EXERCISES: dict[str, Exercise] = {
             *TORCH_LOSSES,
         ),
     ),
+    # Lesson 09 asks for its scaling and its metric by hand: not
+    # scikit-learn's scaler, nor its metrics. The references' helpers
+    # (class shares, per-class recalls) are the reference too.
+    "standardise": Exercise(
+        "09-data-problems",
+        "from gaplab.data_problems import standardise",
+        (
+            "gaplab.data_problems.standardise",
+            "sklearn.preprocessing.StandardScaler.fit",
+            "sklearn.preprocessing.StandardScaler.partial_fit",
+            "sklearn.preprocessing.StandardScaler.transform",
+            "sklearn.preprocessing.StandardScaler.fit_transform",
+            "sklearn.preprocessing.scale",
+        ),
+    ),
+    "near_duplicates": Exercise(
+        "09-data-problems",
+        "from gaplab.data_problems import near_duplicates",
+        ("gaplab.data_problems.near_duplicates",),
+    ),
+    "label_shift": Exercise(
+        "09-data-problems",
+        "from gaplab.data_problems import label_shift",
+        (
+            "gaplab.data_problems.label_shift",
+            "gaplab.data_problems.class_shares",
+        ),
+    ),
+    "balanced_accuracy": Exercise(
+        "09-data-problems",
+        "from gaplab.data_problems import balanced_accuracy",
+        (
+            "gaplab.data_problems.balanced_accuracy",
+            "gaplab.data_problems.per_class_recall",
+            "sklearn.metrics.balanced_accuracy_score",
+            "sklearn.metrics.recall_score",
+            "sklearn.metrics.precision_recall_fscore_support",
+            "sklearn.metrics.confusion_matrix",
+            "sklearn.metrics.multilabel_confusion_matrix",
+            "sklearn.metrics.accuracy_score",
+            "sklearn.metrics.classification_report",
+        ),
+    ),
     "pick_capacity": Exercise(
         "10-capacity-optimisation",
         "from gaplab.remedies.capacity import pick_capacity",

@@ -31,6 +31,10 @@ from gaplab.experiments import (
 )
 from gaplab.plotting import TRAIN_COLOUR, VAL_COLOUR, draw_band
 
+# Line styles of the validation curve, by depth (1, 2, 3 hidden layers,
+# then again).
+DEPTH_STYLES = ("o-", "s--", "^:")
+
 
 @dataclass(frozen=True)
 class CapacitySweep:
@@ -125,16 +129,32 @@ def plot_validation_curve(
     sweep: CapacitySweep, ax: Axes | None = None
 ) -> tuple[Figure, Axes]:
     """Mean training and validation loss against the parameter count,
-    with the seeds' lowest-to-highest band, on a log scale."""
+    with the seeds' lowest-to-highest band, on a log scale; one line per
+    depth, since a deeper network is not a point on the wider ones'
+    curve."""
     if ax is None:
         _, ax = plt.subplots(figsize=(5.2, 3.6), layout="constrained")
-    order = np.argsort(sweep.sizes)
-    sizes = sweep.sizes[order]
-    draw_band(ax, sizes, sweep.train_loss[order].T, TRAIN_COLOUR, "training")
-    draw_band(ax, sizes, sweep.val_loss[order].T, VAL_COLOUR, "validation")
+    depths = sorted({len(shape) for shape in sweep.hidden})
+    for depth in depths:
+        style = DEPTH_STYLES[(depth - 1) % len(DEPTH_STYLES)]
+        rows = [i for i, s in enumerate(sweep.hidden) if len(s) == depth]
+        rows.sort(key=lambda row: sweep.sizes[row])
+        layers = f"{depth} hidden layer{'s' if depth > 1 else ''}"
+        for losses, colour, name in (
+            (sweep.train_loss, TRAIN_COLOUR, "training"),
+            (sweep.val_loss, VAL_COLOUR, "validation"),
+        ):
+            draw_band(
+                ax,
+                sweep.sizes[rows],
+                losses[rows].T,
+                colour,
+                f"{name}, {layers}",
+                style,
+            )
     ax.set_xscale("log")
     ax.set_xlabel("parameters")
     ax.set_ylabel("loss after the last epoch")
     ax.set_title(f"capacity sweep, seeds {list(sweep.seeds)}")
-    ax.legend()
+    ax.legend(fontsize="small")
     return ax.figure, ax

@@ -61,7 +61,8 @@ def both_close_the_gap(ns: Namespace) -> Evidence:
 
 @claim(
     "the training loss each ends with, printed below, is more than ten "
-    "times the baseline's on every seed."
+    "times the baseline's on every seed, while its validation loss is "
+    "lower."
 )
 def both_fit_far_less(ns: Namespace) -> Evidence:
     ratios = {
@@ -72,7 +73,8 @@ def both_fit_far_less(ns: Namespace) -> Evidence:
         ]
         for name, comparisons in ns["results"].items()
     }
-    holds = all(r > 10 for rs in ratios.values() for r in rs)
+    lower = all(c.val_improves for cs in ns["results"].values() for c in cs)
+    holds = lower and all(r > 10 for rs in ratios.values() for r in rs)
     return holds, {"training loss over the baseline's": ratios}
 
 
@@ -138,6 +140,30 @@ def rule_picks_the_simpler_model(ns: Namespace) -> Evidence:
     return holds, {"picked": picked, "evidence table": registry}
 
 
+@claim(
+    "Here the rule agrees with the lowest mean: no smaller size is within "
+    "one standard error of it."
+)
+def rule_agrees_with_the_lowest_mean(ns: Namespace) -> Evidence:
+    return ns["chosen"] == ns["lowest"], {
+        "rule": ns["chosen"],
+        "lowest mean": ns["lowest"],
+    }
+
+
+@claim(
+    "Neither remedy reliably beats the baseline stopped at its own best "
+    "epoch, though"
+)
+def neither_beats_early_stopping(ns: Namespace) -> Evidence:
+    beaten = {
+        name: [c.seed for c in comparisons if c.beats_baseline_best]
+        for name, comparisons in ns["results"].items()
+    }
+    holds = all(len(seeds) < len(ns["seeds"]) for seeds in beaten.values())
+    return holds, {"seeds where it beats the baseline's best": beaten}
+
+
 @claim("with about a thirtieth of the baseline's parameters.")
 def about_a_thirtieth(ns: Namespace) -> Evidence:
     ratio = ns["baseline_size"] / ns["chosen"]
@@ -191,6 +217,35 @@ def small_batch_jitters_more(ns: Namespace) -> Evidence:
     return jitters[8] > jitters[128], {"jitter": jitters}
 
 
+@claim(
+    "it also takes more than ten times as many steps per epoch, so it "
+    "moves further between two measurements: by epoch 10 its training "
+    "loss is less than half the batch of 128's"
+)
+def small_batch_steps_and_progress(ns: Namespace) -> Evidence:
+    n_train = ns["short"].n_train
+    ratio = math.ceil(n_train / 8) / math.ceil(n_train / 128)
+    at_10 = {
+        size: history.train_loss[9]
+        for size, history in ns["batch_runs"].items()
+    }
+    holds = ratio > 10 and at_10[8] < at_10[128] / 2
+    return holds, {
+        "steps per epoch ratio": ratio,
+        "training loss at epoch 10": at_10,
+    }
+
+
+@claim("`diagnose` names some of these runs `val_below_running_train`")
+def some_runs_below_running(ns: Namespace) -> Evidence:
+    patterns = {
+        name: ns["diagnose"](history).pattern
+        for name, history in ns["sgd_runs"].items()
+    }
+    holds = "val_below_running_train" in patterns.values()
+    return holds, {"patterns": patterns}
+
+
 def final_training_losses(ns: Namespace) -> dict[str, float]:
     """The SGD runs' last training losses, by name."""
     return {
@@ -216,7 +271,7 @@ def linear_scaling_holds(ns: Namespace) -> Evidence:
 
 @claim(
     "the rule breaks: `diagnose` names the run `lr_too_high`, and it ends "
-    "with a higher training loss than the batch of 8."
+    "with a higher training loss than the batch of 8"
 )
 def linear_scaling_breaks(ns: Namespace) -> Evidence:
     name = "batch 200, lr 0.5 (scaled 25x, the whole set)"
@@ -267,16 +322,24 @@ def clock_schedules_overfit(ns: Namespace) -> Evidence:
 
 @claim(
     "One-cycle, which climbs to ten times the rate, leaves a wider gap "
-    "than the constant rate."
+    "than the constant rate, and `diagnose` reads its climb as "
+    "`lr_too_high`."
 )
 def one_cycle_widens_the_gap(ns: Namespace) -> Evidence:
     runs = ns["schedule_runs"]
     gaps = {name: runs[name].gap[-1] for name in ("one-cycle", "constant")}
     peak = max(runs["one-cycle"].lr) / runs["constant"].lr[0]
-    holds = gaps["one-cycle"] > gaps["constant"] and math.isclose(
-        peak, 10, rel_tol=0.01
+    pattern = ns["diagnose"](runs["one-cycle"]).pattern
+    holds = (
+        gaps["one-cycle"] > gaps["constant"]
+        and math.isclose(peak, 10, rel_tol=0.01)
+        and pattern == "lr_too_high"
     )
-    return holds, {"gap": gaps, "peak over the constant rate": peak}
+    return holds, {
+        "gap": gaps,
+        "peak over the constant rate": peak,
+        "pattern": pattern,
+    }
 
 
 @claim(
@@ -288,7 +351,7 @@ def first_cut_soon_after_the_best(ns: Namespace) -> Evidence:
     validation loss seen before the cut."""
     run = ns["plateau_run"]
     first = ns["cuts"][0]
-    best_before = 1 + int(np.argmin(run.val_loss[: first - 1]))
+    best_before = 1 + int(np.argmin(run.val_loss[:first]))
     return 0 < first - best_before <= A_FEW, {
         "first cut": first,
         "best epoch before it": best_before,
@@ -296,16 +359,16 @@ def first_cut_soon_after_the_best(ns: Namespace) -> Evidence:
 
 
 @claim(
-    "the training loss, printed below, ends within a tenth of where it "
+    "the training loss, printed below, ends within a fifth of where it "
     "stood at the first cut.",
     below=True,
 )
 def training_stalls_after_the_cut(ns: Namespace) -> Evidence:
-    """Within a tenth: |end - at the cut| at most a tenth of the value at
+    """Within a fifth: |end - at the cut| at most a fifth of the value at
     the cut."""
     at_cut = ns["first_cut"]["train_loss"]
     end = ns["plateau_run"].train_loss[-1]
-    return abs(end - at_cut) <= 0.1 * at_cut, {
+    return abs(end - at_cut) <= 0.2 * at_cut, {
         "at the first cut": at_cut,
         "at the end": end,
     }
@@ -349,9 +412,10 @@ def large_weights_widen_the_gap(ns: Namespace) -> Evidence:
 
 
 @claim(
-    "`diagnose` does not name this run `overfitting`: it compares the "
-    "validation loss with its own lowest value, and from a start this bad "
-    "the curve ends within 5% of its lowest."
+    "`diagnose` does not name this run `overfitting` (its pattern is "
+    "printed above): it compares the validation loss with its own lowest "
+    "value, and from a start this bad the curve ends within 5% of its "
+    "lowest."
 )
 def large_weights_fool_diagnose(ns: Namespace) -> Evidence:
     history = init_runs(ns)["x10"]
@@ -362,10 +426,16 @@ def large_weights_fool_diagnose(ns: Namespace) -> Evidence:
 
 
 @claim(
-    "After 30 epochs its training loss is still more than five times the "
-    "default's."
+    "after 30 epochs its training loss is still more than five times the "
+    "default's, and `diagnose` reads the run as a rate too low or as "
+    "underfitting."
 )
 def tiny_weights_learn_slowly(ns: Namespace) -> Evidence:
     runs = init_runs(ns)
     ratio = runs["x0.01"].train_loss[-1] / runs["default"].train_loss[-1]
-    return ratio > 5, {"training loss over the default's": ratio}
+    pattern = ns["diagnose"](runs["x0.01"]).pattern
+    holds = ratio > 5 and pattern in ("lr_too_low", "underfitting")
+    return holds, {
+        "training loss over the default's": ratio,
+        "pattern": pattern,
+    }
