@@ -12,14 +12,16 @@ import json
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from importlib import resources
-from importlib.resources.abc import Traversable
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import torch
 from sklearn import datasets as sk_datasets
 from sklearn.model_selection import train_test_split
+
+if TYPE_CHECKING:  # importlib.resources.abc is new in Python 3.11
+    from importlib.resources.abc import Traversable
 
 Task = Literal["classification", "regression"]
 
