@@ -5,8 +5,11 @@ marks; `blank` hands in the lessons untouched and must score 0 on every
 graded cell; `loads` answers every exercise with the line that loads the
 library's reference, and `wraps` with a function that calls it: both must
 score 0 on those exercises, with the message that asks for their own
-code; `garbled` and `stripped` hand in broken files, which must be
-reported clearly without stopping anyone else's grading.
+code (`wraps` hands in two lessons, a function's and a class's: the rule
+that catches it is the same in every lesson, and tests/test_own_work.py
+tries every disguise on every exercise, in process); `garbled` and
+`stripped` hand in broken files, which must be reported clearly without
+stopping anyone else's grading.
 
 Autograding executes every notebook once, and the tests read what it
 left: `full`'s notebooks are the solutions run top to bottom, `loads`'s
@@ -35,11 +38,19 @@ from tests.notebook_tools import (
 
 pytestmark = pytest.mark.sandbox
 ASSIGNMENTS = [p.parent.name for p in solution_notebooks()]
-# How the students who hand in the library's references answer.
+# How the students who hand in the library's references answer, and the
+# lessons they hand in: `loads` all of them, so that every lesson is
+# shown to run on the references; `wraps` lesson 01 (functions) and
+# lesson 05 (a class).
 BORROWERS = {
-    "loads": lambda load_line: load_line,
-    "wraps": wrapper_source,
+    "loads": (lambda load_line: load_line, ASSIGNMENTS),
+    "wraps": (wrapper_source, ["01-losses", "05-early-stopping"]),
 }
+BORROWED = [
+    (student, assignment)
+    for student, (_, assignments) in BORROWERS.items()
+    for assignment in assignments
+]
 
 
 def hand_in(folder, student, notebook_path):
@@ -73,8 +84,9 @@ def graded(tmp_path_factory):
         hand_in(folder, "full", path)
     for path in lesson_notebooks():
         hand_in(folder, "blank", path)
-        for student, answer in BORROWERS.items():
-            hand_in_references(folder, student, path, answer)
+        for student, (answer, assignments) in BORROWERS.items():
+            if path.parent.name in assignments:
+                hand_in_references(folder, student, path, answer)
     first_lesson = lesson_notebooks()[0]
     hand_in(folder, "garbled", first_lesson).write_text("{not json")
     strip_nbgrader_metadata(hand_in(folder, "stripped", first_lesson))
@@ -159,9 +171,8 @@ def test_a_blank_lesson_scores_zero_on_every_graded_cell(graded, assignment):
 
 
 @pytest.mark.notebook
-@pytest.mark.parametrize("student", BORROWERS)
-@pytest.mark.parametrize("assignment", ASSIGNMENTS)
-def test_handing_in_the_references_scores_zero(graded, assignment, student):
+@pytest.mark.parametrize(("student", "assignment"), BORROWED)
+def test_handing_in_the_references_scores_zero(graded, student, assignment):
     work, _ = graded
     _, _, cells = submission(work, assignment, student)
     covered = [
@@ -173,9 +184,10 @@ def test_handing_in_the_references_scores_zero(graded, assignment, student):
     for cell in autograded(work, assignment, student).cells:
         if grade_id(cell) in covered:
             errors = [o for o in cell.outputs if o.output_type == "error"]
-            assert errors and "asks for your own code" in (
-                errors[0].evalue
-            ), (grade_id(cell), errors)
+            assert errors and "asks for your own code" in (errors[0].evalue), (
+                grade_id(cell),
+                errors,
+            )
 
 
 @pytest.mark.notebook
@@ -199,6 +211,11 @@ def test_export_and_feedback(graded, tmp_path):
     students = {row["student_id"] for row in rows}
     assert students == {"full", "blank", *BORROWERS}
     for row in rows:
+        pair = (row["student_id"], row["assignment"])
+        if pair[0] in BORROWERS and pair not in BORROWED:
+            # not handed in: nbgrader exports a 0 without a timestamp
+            assert float(row["score"]) == 0 and not row["timestamp"], row
+            continue
         score, _, _ = submission(work, row["assignment"], row["student_id"])
         assert float(row["score"]) == score, row
     run_grader(work, "feedback")
