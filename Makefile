@@ -75,7 +75,7 @@ bench: setup
 bench-grading: setup
 	$(PYTHON) tests/bench_grading.py
 
-# Train every remedy of lessons 05-08 against the overfit baseline on 3
+# Train every remedy of lessons 05-10 against the overfit baseline on 3
 # seeds and rewrite the evidence table the README links.
 evidence: setup
 	$(PYTHON) -m gaplab.remedies.gap_closure --write EVIDENCE.md

@@ -1,4 +1,4 @@
-"""The gap-closure harness: every remedy of lessons 05-08 against the
+"""The gap-closure harness: every remedy of lessons 05-10 against the
 overfit baseline on 3 seeds, and the harness's own criteria.
 
 The harness runs once per test session (about 30 s on 2 cores); every
