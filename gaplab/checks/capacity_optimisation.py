@@ -413,6 +413,8 @@ def build_callback(schedule_callback: type, scheduler: Any) -> Callback:
     """The answer's callback around `scheduler`; or a failure."""
     try:
         return schedule_callback(scheduler)
+    except NotImplementedError:
+        raise
     except Exception as error:
         fail(
             f"ScheduleCallback(scheduler) raised {type(error).__name__}: "
@@ -439,6 +441,8 @@ def run_schedule(schedule_callback: type, name: str) -> tuple[History, float]:
             device="cpu",
             progress=False,
         )
+    except NotImplementedError:
+        raise
     except Exception as error:
         fail(
             f"fit with your callback around {name} raised "
@@ -594,6 +598,8 @@ def check_plateau(schedule_callback: type) -> None:
     for epoch in range(1, len(PLATEAU_VAL_LOSS) + 1):
         try:
             stop = callback.on_epoch_end(plateau_history(epoch), model)
+        except NotImplementedError:
+            raise
         except Exception as error:
             fail(
                 f"on_epoch_end with a ReduceLROnPlateau raised "
