@@ -21,6 +21,7 @@ from typing import Any
 import matplotlib.pyplot as plt
 import nbclient
 import nbformat
+import pytest
 
 from gaplab.checks.own_work import EXERCISES
 
@@ -192,6 +193,23 @@ def grade_answer(
         run_graded_cell(assignment, test_id, namespace)
     finally:
         plt.close("all")
+
+
+def refuse_answer(
+    assignment: str, test_id: str, name: str, answer: Any
+) -> None:
+    """Grade a wrong answer: it must fail with the AssertionError the
+    checks raise. Any other exception would also score 0 under nbgrader,
+    but a bank asks for the check's message, so it is reported."""
+    try:
+        grade_answer(assignment, test_id, name, answer)
+    except AssertionError:
+        return
+    except Exception as error:  # noqa: BLE001
+        pytest.fail(
+            f"caught, but not by a check: {type(error).__name__}: {error}"
+        )
+    pytest.fail("a wrong answer was accepted")
 
 
 def wrapper_source(load_line: str) -> str:

@@ -34,24 +34,9 @@ import pytest
 import torch
 import torch.nn.functional as F  # noqa: N812
 
-from tests.notebook_tools import grade_answer
+from tests.notebook_tools import grade_answer, refuse_answer
 
 ASSIGNMENT = "09-data-problems"
-
-
-def _refused(test_id: str, name: str, answer) -> None:
-    """Grade a wrong answer: it must fail. An AssertionError is what the
-    checks raise; any other exception also scores 0 under nbgrader, but
-    the bank asks for the check's message, so it is reported."""
-    try:
-        grade_answer(ASSIGNMENT, test_id, name, answer)
-    except AssertionError:
-        return
-    except Exception as error:  # noqa: BLE001
-        pytest.fail(
-            f"caught, but not by a check: {type(error).__name__}: {error}"
-        )
-    pytest.fail("a wrong answer was accepted")
 
 
 # ======================================================== exercise 1
@@ -362,7 +347,7 @@ WRONG_STANDARDISE = [
 
 @pytest.mark.parametrize("answer", WRONG_STANDARDISE, ids=lambda f: f.__name__)
 def test_a_wrong_standardise_fails(answer):
-    _refused("standardise_tests", "standardise", answer)
+    refuse_answer(ASSIGNMENT, "standardise_tests", "standardise", answer)
 
 
 # ======================================================== exercise 2
@@ -684,7 +669,9 @@ WRONG_NEAR_DUPLICATES = [
     "answer", WRONG_NEAR_DUPLICATES, ids=lambda f: f.__name__
 )
 def test_a_wrong_near_duplicates_fails(answer):
-    _refused("near_duplicates_tests", "near_duplicates", answer)
+    refuse_answer(
+        ASSIGNMENT, "near_duplicates_tests", "near_duplicates", answer
+    )
 
 
 # ======================================================== exercise 3
@@ -925,7 +912,7 @@ WRONG_LABEL_SHIFT = [
 
 @pytest.mark.parametrize("answer", WRONG_LABEL_SHIFT, ids=lambda f: f.__name__)
 def test_a_wrong_label_shift_fails(answer):
-    _refused("label_shift_tests", "label_shift", answer)
+    refuse_answer(ASSIGNMENT, "label_shift_tests", "label_shift", answer)
 
 
 # ======================================================== exercise 4
@@ -1220,7 +1207,9 @@ WRONG_BALANCED_ACCURACY = [
     "answer", WRONG_BALANCED_ACCURACY, ids=lambda f: f.__name__
 )
 def test_a_wrong_balanced_accuracy_fails(answer):
-    _refused("balanced_accuracy_tests", "balanced_accuracy", answer)
+    refuse_answer(
+        ASSIGNMENT, "balanced_accuracy_tests", "balanced_accuracy", answer
+    )
 
 
 # ================================================ the load lines themselves
@@ -1241,7 +1230,7 @@ def test_the_library_reference_itself_fails(name):
     assert entry.lesson == ASSIGNMENT
     namespace: dict = {}
     exec(entry.load_line, namespace)
-    _refused(f"{name}_tests", name, namespace[name])
+    refuse_answer(ASSIGNMENT, f"{name}_tests", name, namespace[name])
 
 
 def test_the_bank_sizes():

@@ -2,9 +2,9 @@
 mistake. Hidden tests live only in the solution notebooks."""
 
 import warnings
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import NoReturn
+from typing import NoReturn, TypeVar
 
 from torch.overrides import TorchFunctionMode
 
@@ -12,10 +12,43 @@ from torch.overrides import TorchFunctionMode
 # input than on a small one (a Python loop over rows runs hundreds).
 EXTRA_OPERATIONS = 8
 
+T = TypeVar("T")
+
 
 def fail(message: str) -> NoReturn:
     """Fail a check with a message that names the likely mistake."""
     raise AssertionError(message)
+
+
+def require_callable(
+    answer: object, call: str, kind: str = "function"
+) -> None:
+    """A clear TypeError when a check is handed something other than the
+    answer itself (its result, say); `call` shows the right call."""
+    if not callable(answer):
+        raise TypeError(
+            f"pass your {kind} itself, e.g. {call}, got a "
+            f"{type(answer).__name__}"
+        )
+
+
+def mistake_on_every_case(
+    mistakes: Sequence[Sequence[tuple[str, T]]],
+    answers: Sequence[T],
+    same: Callable[[T, T], bool],
+) -> str | None:
+    """The word of the first usual mistake that gives the answer's own
+    result on every case (`mistakes[i]` lists, for case i, the (word,
+    value) of each mistake, in the same order), or None. Matching every
+    case, not just the failing one, keeps one case's coincidence from
+    naming the wrong mistake."""
+    for index, (word, _) in enumerate(mistakes[0]):
+        if all(
+            same(answer, listed[index][1])
+            for answer, listed in zip(answers, mistakes, strict=True)
+        ):
+            return word
+    return None
 
 
 def warning_note(caught: Sequence[warnings.WarningMessage]) -> str:

@@ -40,7 +40,12 @@ from torch.optim.lr_scheduler import (
     StepLR,
 )
 
-from gaplab.checks import fail, reported_warnings
+from gaplab.checks import (
+    fail,
+    mistake_on_every_case,
+    reported_warnings,
+    require_callable,
+)
 from gaplab.checks.own_work import suggests_reference
 from gaplab.data import Dataset, Split
 from gaplab.training import Callback, History, fit
@@ -313,20 +318,20 @@ def check_picks(pick: PickCapacity, sweeps: Sequence[Sweep]) -> None:
     ]
     if not wrong:
         return
-    mistakes = [usual_pick_mistakes(sweep) for sweep in sweeps]
-    names = [name for name, _ in mistakes[0]]
-    explains_all = [
-        name
-        for index, name in enumerate(names)
-        if all(mistakes[i][index][1] == got[i] for i in range(len(sweeps)))
-    ]
     first = wrong[0]
-    explains_first = [
-        name for name, value in mistakes[first] if value == got[first]
-    ]
-    hint = next(
-        iter(explains_all + explains_first),
-        "go through the three steps of the rule on this sweep",
+    hint = (
+        mistake_on_every_case(
+            [usual_pick_mistakes(sweep) for sweep in sweeps], got, int.__eq__
+        )
+        or next(
+            (
+                name
+                for name, value in usual_pick_mistakes(sweeps[first])
+                if value == got[first]
+            ),
+            None,
+        )
+        or "go through the three steps of the rule on this sweep"
     )
     fail(
         f"on these {sweeps[first].where()}pick_capacity returned "
@@ -343,11 +348,7 @@ def run_pick(pick: PickCapacity) -> Any:
 @suggests_reference("pick_capacity")
 def check_pick_capacity(pick: PickCapacity, seed: int = 0) -> None:
     """Check exercise 1: see the module's docstring."""
-    if not callable(pick):
-        raise TypeError(
-            "pass your function itself, e.g. check_pick_capacity("
-            f"pick_capacity), got a {type(pick).__name__}"
-        )
+    require_callable(pick, "check_pick_capacity(pick_capacity)")
     sweeps = (*FIXED_SWEEPS, *pick_cases(np.random.default_rng(seed), 12))
     with reported_warnings():
         check_picks(pick, sweeps)
@@ -642,11 +643,9 @@ def run_schedule_callback(schedule_callback: type) -> History:
 @suggests_reference("ScheduleCallback")
 def check_schedule_callback(schedule_callback: type) -> None:
     """Check exercise 2: see the module's docstring."""
-    if not callable(schedule_callback):
-        raise TypeError(
-            "pass your class itself, e.g. check_schedule_callback("
-            f"ScheduleCallback), got a {type(schedule_callback).__name__}"
-        )
+    require_callable(
+        schedule_callback, "check_schedule_callback(ScheduleCallback)", "class"
+    )
     with reported_warnings():
         check_schedules(schedule_callback)
         check_plateau(schedule_callback)

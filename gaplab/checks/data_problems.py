@@ -42,7 +42,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any
 
 import torch
 
@@ -50,7 +50,9 @@ from gaplab.checks import (
     EXTRA_OPERATIONS,
     OperationCount,
     fail,
+    mistake_on_every_case,
     reported_warnings,
+    require_callable,
 )
 from gaplab.checks.own_work import suggests_reference
 
@@ -58,7 +60,6 @@ Standardise = Callable[..., Any]
 NearDuplicates = Callable[[torch.Tensor, torch.Tensor, float], Any]
 LabelShift = Callable[[torch.Tensor, torch.Tensor, int], Any]
 BalancedAccuracy = Callable[[torch.Tensor, torch.Tensor], Any]
-T = TypeVar("T")
 
 # A float32 answer computes its statistics in another order than the
 # check (float64): standardised values of order 1 to 100 agree to this.
@@ -106,25 +107,6 @@ def python_float(result: Any, name: str, where: str) -> float:
             "(float(x) or x.item())"
         )
     return result
-
-
-def mistake_on_every_case(
-    mistakes: Sequence[Sequence[tuple[str, T]]],
-    answers: Sequence[T],
-    same: Callable[[T, T], bool],
-) -> str | None:
-    """The word of the first usual mistake that gives the answer's own
-    result on every case (`mistakes[i]` lists, for case i, the (word,
-    value) of each mistake, in the same order), or None. Matching every
-    case, not just the failing one, keeps one case's coincidence from
-    naming the wrong mistake."""
-    for index, (word, _) in enumerate(mistakes[0]):
-        if all(
-            same(answer, listed[index][1])
-            for answer, listed in zip(answers, mistakes, strict=True)
-        ):
-            return word
-    return None
 
 
 # ----------------------------------------------- exercise 1: standardise
@@ -412,11 +394,7 @@ def run_standardise(standardise: Standardise) -> Any:
 @suggests_reference("standardise")
 def check_standardise(standardise: Standardise) -> None:
     """Check exercise 1: see the module's docstring."""
-    if not callable(standardise):
-        raise TypeError(
-            "pass your function itself, e.g. check_standardise("
-            f"standardise), got a {type(standardise).__name__}"
-        )
+    require_callable(standardise, "check_standardise(standardise)")
     with reported_warnings():
         check_standardise_values(standardise)
     print(
@@ -753,11 +731,7 @@ def run_near_duplicates(answer: NearDuplicates) -> Any:
 @suggests_reference("near_duplicates")
 def check_near_duplicates(near_duplicates: NearDuplicates) -> None:
     """Check exercise 2: see the module's docstring."""
-    if not callable(near_duplicates):
-        raise TypeError(
-            "pass your function itself, e.g. check_near_duplicates("
-            f"near_duplicates), got a {type(near_duplicates).__name__}"
-        )
+    require_callable(near_duplicates, "check_near_duplicates(near_duplicates)")
     with reported_warnings():
         check_duplicate_behaviour(near_duplicates)
     print(
@@ -943,11 +917,7 @@ def run_label_shift(answer: LabelShift) -> Any:
 @suggests_reference("label_shift")
 def check_label_shift(label_shift: LabelShift) -> None:
     """Check exercise 3: see the module's docstring."""
-    if not callable(label_shift):
-        raise TypeError(
-            "pass your function itself, e.g. check_label_shift("
-            f"label_shift), got a {type(label_shift).__name__}"
-        )
+    require_callable(label_shift, "check_label_shift(label_shift)")
     with reported_warnings():
         check_shift_values(label_shift)
     print(
@@ -1172,11 +1142,9 @@ def run_balanced_accuracy(answer: BalancedAccuracy) -> Any:
 @suggests_reference("balanced_accuracy")
 def check_balanced_accuracy(balanced_accuracy: BalancedAccuracy) -> None:
     """Check exercise 4: see the module's docstring."""
-    if not callable(balanced_accuracy):
-        raise TypeError(
-            "pass your function itself, e.g. check_balanced_accuracy("
-            f"balanced_accuracy), got a {type(balanced_accuracy).__name__}"
-        )
+    require_callable(
+        balanced_accuracy, "check_balanced_accuracy(balanced_accuracy)"
+    )
     with reported_warnings():
         check_score_values(balanced_accuracy)
     print(
