@@ -17,9 +17,9 @@ from gaplab.remedies.augmentation import random_shifts
 from gaplab.remedies.label_smoothing import smoothed_cross_entropy
 from gaplab.remedies.penalties import decay_groups, weight_penalty
 from gaplab.remedies.schedules import (
-    SCHEDULES,
     ScheduleCallback,
     ScheduleName,
+    check_schedule_name,
     make_scheduler,
 )
 from gaplab.training import Augment, Callback, History, LossFn, fit
@@ -80,11 +80,7 @@ class RunConfig:
             raise ValueError(
                 f"dataset must be 'digits' or 'moons', got {self.dataset!r}"
             )
-        if self.schedule != "constant" and self.schedule not in SCHEDULES:
-            raise ValueError(
-                "schedule must be 'constant' or one of "
-                f"{sorted(SCHEDULES)}, got {self.schedule!r}"
-            )
+        check_schedule_name(self.schedule)
         if not self.lr > 0:
             raise ValueError(f"lr must be positive, got {self.lr!r}")
         if self.dataset != "digits" and (

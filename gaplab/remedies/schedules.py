@@ -61,18 +61,24 @@ SCHEDULES: dict[str, Callable[[torch.optim.Optimizer, int], Scheduler]] = {
 }
 
 
+def check_schedule_name(name: str) -> None:
+    """Reject a schedule name that neither `make_scheduler` nor
+    `RunConfig` knows, listing the ones they do."""
+    if name != "constant" and name not in SCHEDULES:
+        raise ValueError(
+            f"schedule must be 'constant' or one of {sorted(SCHEDULES)}, "
+            f"got {name!r}"
+        )
+
+
 def make_scheduler(
     name: ScheduleName, optimizer: torch.optim.Optimizer, epochs: int
 ) -> Scheduler | None:
     """The schedule `name` over a budget of `epochs` epochs, stepped
     once per epoch; None for a constant rate."""
+    check_schedule_name(name)
     if name == "constant":
         return None
-    if name not in SCHEDULES:
-        raise ValueError(
-            f"schedule must be 'constant' or one of {sorted(SCHEDULES)}, "
-            f"got {name!r}"
-        )
     return SCHEDULES[name](optimizer, epochs)
 
 
